@@ -1,0 +1,5 @@
+"""``python -m sakuin`` runs the CLI."""
+
+from sakuin.cli import main
+
+main()

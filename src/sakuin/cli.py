@@ -1,0 +1,227 @@
+"""The ``sakuin`` command: one subcommand per capability, each a thin wrapper of the Python API."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from sakuin.config import Settings, load_settings
+from sakuin.errors import SakuinError
+from sakuin.models import LanguageModel, Message, load_model
+
+app = typer.Typer(
+    name="sakuin",
+    help="sakuin (索引): put your organisation's private knowledge to work with language models.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+out = Console()
+err = Console(stderr=True)
+
+
+def _settings(ctx: typer.Context) -> Settings:
+    settings: Settings = ctx.obj
+    return settings
+
+
+@app.callback()
+def _root(
+    ctx: typer.Context,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(help="Data directory (default: SAKUIN_DATA_DIR or ~/.local/share/sakuin)."),
+    ] = None,
+    backend: Annotated[
+        str | None, typer.Option(help="Model backend: llama_cpp, transformers or openai.")
+    ] = None,
+    model: Annotated[
+        str | None, typer.Option(help="Packaged model name, GGUF file, model directory or server model.")
+    ] = None,
+    base_url: Annotated[
+        str | None,
+        typer.Option(help="openai backend: the server's base URL, e.g. http://127.0.0.1:8080/v1."),
+    ] = None,
+    debug: Annotated[bool, typer.Option("--debug", help="Show full tracebacks on errors.")] = False,
+) -> None:
+    """Settings come from flags, then SAKUIN_* variables, then config.toml in the data directory."""
+    chosen: dict[str, Any] = {
+        k: v for k, v in {"backend": backend, "name": model, "base_url": base_url}.items() if v
+    }
+    ctx.obj = load_settings(data_dir, **({"model": chosen} if chosen else {}))
+
+
+def _load(ctx: typer.Context) -> LanguageModel:
+    settings = _settings(ctx)
+    with err.status(f"loading {settings.model.name} ({settings.model.backend})…"):
+        return load_model(settings)
+
+
+@app.command()
+def generate(
+    ctx: typer.Context,
+    prompt: Annotated[str, typer.Argument(help="Text for the model to continue ('-' reads standard input).")],
+    max_tokens: Annotated[int, typer.Option(min=1, help="Most tokens to generate.")] = 128,
+    temperature: Annotated[
+        float, typer.Option(min=0.0, help="0 is greedy; higher samples more freely.")
+    ] = 0.0,
+    stop: Annotated[
+        list[str] | None, typer.Option(help="Stop before this text (repeatable; \\n allowed).")
+    ] = None,
+    seed: Annotated[Optional[int], typer.Option(help="Random seed for sampling.")] = None,  # noqa: UP045
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print one JSON object instead of streaming text.")
+    ] = False,
+) -> None:
+    """Continue a prompt, streaming tokens as they are decoded."""
+    text = sys.stdin.read() if prompt == "-" else prompt
+    stops = [s.encode().decode("unicode_escape") if "\\" in s else s for s in stop or []]
+    model = _load(ctx)
+    if as_json:
+        done = model.generate(text, max_tokens=max_tokens, temperature=temperature, stop=stops, seed=seed)
+        out.print_json(json.dumps(done.__dict__, ensure_ascii=False))
+        return
+    for piece in model.stream(text, max_tokens=max_tokens, temperature=temperature, stop=stops, seed=seed):
+        out.print(piece, end="", markup=False, highlight=False, soft_wrap=True)
+    out.print()
+
+
+@app.command()
+def chat(
+    ctx: typer.Context,
+    message: Annotated[
+        list[str] | None,
+        typer.Option("--message", "-m", help="Send these user messages in order and exit (no prompt)."),
+    ] = None,
+    system: Annotated[Optional[str], typer.Option(help="A system message to start the conversation.")] = None,  # noqa: UP045
+    max_tokens: Annotated[int, typer.Option(min=1)] = 256,
+    temperature: Annotated[float, typer.Option(min=0.0)] = 0.0,
+) -> None:
+    """Talk to a model that has a chat template (e.g. --model smollm2-135m-instruct)."""
+    model = _load(ctx)
+    history: list[Message] = [Message("system", system)] if system else []
+    scripted = list(message or [])
+    if not scripted:
+        err.print("[dim]Type a message; an empty line or Ctrl-D ends the chat.[/]")
+    while True:
+        if scripted:
+            user = scripted.pop(0)
+            out.print(f"[bold]you>[/] {user}")
+        elif message:
+            return
+        else:
+            try:
+                user = out.input("[bold]you>[/] ")
+            except EOFError:
+                return
+            if not user.strip():
+                return
+        history.append(Message("user", user))
+        out.print("[bold]model>[/] ", end="")
+        reply = ""
+        for piece in model.stream(history, max_tokens=max_tokens, temperature=temperature):
+            reply += piece
+            out.print(piece, end="", markup=False, highlight=False, soft_wrap=True)
+        out.print()
+        history.append(Message("assistant", reply))
+
+
+@app.command()
+def models(
+    ctx: typer.Context,
+    load: Annotated[
+        bool, typer.Option("--load", help="Load the configured model and measure time and memory.")
+    ] = False,
+) -> None:
+    """Show the configured model, the packaged ones, where weights are and what they take."""
+    from sakuin.models.inventory import list_models, measure_load
+
+    settings = _settings(ctx)
+    table = Table(title=f"models (backend: {settings.model.backend}, data: {settings.data_dir})")
+    for column in ("", "name", "chat", "weights", "size", "licence", "about"):
+        table.add_column(column, overflow="fold")
+    for entry in list_models(settings):
+        size = f"{entry.size_bytes / 2**20:.0f} MiB" if entry.size_bytes else "-"
+        table.add_row(
+            "*" if entry.configured else "",
+            entry.name,
+            "yes" if entry.chat else "no",
+            str(entry.weights or "-"),
+            size,
+            entry.licence,
+            entry.summary,
+        )
+    out.print(table)
+    if load:
+        report = measure_load(settings)
+        out.print(
+            f"loaded {settings.model.name} with {settings.model.backend} in {report.seconds:.2f} s; "
+            f"resident memory {report.resident_bytes / 2**20:.0f} MiB "
+            f"(+{report.resident_bytes_added / 2**20:.0f} MiB for the model), "
+            f"context window {report.model.context_length} tokens"
+        )
+
+
+@app.command("serve-model")
+def serve_model(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8001,
+) -> None:
+    """Serve the configured model over the OpenAI-compatible API (/v1/completions, /v1/chat/completions)."""
+    import uvicorn
+
+    from sakuin.models.openai_server import create_app
+
+    model = _load(ctx)
+    err.print(f"serving {model.name} at http://{host}:{port}/v1")
+    uvicorn.run(create_app(model), host=host, port=port, log_level="warning")
+
+
+@app.command()
+def config(ctx: typer.Context) -> None:
+    """Print the settings in effect (secrets hidden) and where the file lives."""
+    settings = _settings(ctx)
+    out.print(f"# {settings.config_file} ({'present' if settings.config_file.is_file() else 'absent'})")
+    out.print_json(settings.model_dump_json())
+
+
+@app.command()
+def demo(ctx: typer.Context) -> None:
+    """A short tour of the default model: few-shot answers (JA + EN) and label scoring."""
+    from sakuin.demo import answers, label_reviews
+
+    started = time.perf_counter()
+    model = _load(ctx)
+    out.print(
+        f"[bold]{model.name}[/] loaded in {time.perf_counter() - started:.1f} s "
+        f"(context {model.context_length} tokens)\n"
+    )
+    out.rule("few-shot completion")
+    for answer in answers(model):
+        out.print(f"{answer.question}  →  [bold green]{answer.answer}[/]")
+    out.rule("label scoring (one pass per review, no generation)")
+    table = Table("review", "positive", "negative")
+    for row in label_reviews(model):
+        table.add_row(row.text, *(f"{row.probabilities[label]:.2f}" for label in ("positive", "negative")))
+    out.print(table)
+    out.print('\nTry: sakuin generate "日本の首都は" · sakuin models --load · sakuin --help')
+
+
+def main() -> None:
+    """Entry point: a SakuinError becomes one red line and a non-zero exit (traceback with --debug)."""
+    try:
+        app()
+    except SakuinError as exc:
+        if "--debug" in sys.argv:
+            raise
+        err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
+        sys.exit(exc.exit_code)

@@ -1,0 +1,118 @@
+"""Settings: the one place sakuin reads configuration.
+
+Values come, highest priority first, from explicit arguments (CLI flags, API callers), ``SAKUIN_*``
+environment variables (nested with ``__``: ``SAKUIN_MODEL__BACKEND=transformers``), the TOML file
+``config.toml`` in the data directory, and the defaults below. No other module reads the
+environment; settings are loaded once and passed down.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, SecretStr, ValidationError
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from sakuin.errors import ConfigError
+
+DEFAULT_DATA_DIR = Path.home() / ".local" / "share" / "sakuin"
+CONFIG_FILE_NAME = "config.toml"
+DATA_DIR_VARIABLE = "SAKUIN_DATA_DIR"
+
+Backend = Literal["llama_cpp", "transformers", "openai"]
+
+
+class ModelSettings(BaseModel):
+    """Which language model to use and how to run it."""
+
+    backend: Backend = Field(
+        "llama_cpp",
+        description="llama_cpp (fast generate/score), transformers (hidden states, gradients, LoRA), "
+        "or openai (any OpenAI-compatible server: vLLM, llama.cpp server, Ollama).",
+    )
+    name: str = Field(
+        "gemma-3-270m",
+        description="A packaged model (gemma-3-270m, smollm2-135m-instruct), a GGUF file, or a "
+        "Hugging Face model directory. For the openai backend: the server's model name.",
+    )
+    context_length: int = Field(4096, ge=64, description="Context window to allocate, in tokens.")
+    threads: int | None = Field(None, ge=1, description="CPU threads; default: all cores.")
+    batch_size: int = Field(16, ge=1, description="Sequences per forward pass when scoring in batches.")
+    base_url: str | None = Field(None, description="openai backend: e.g. http://127.0.0.1:8080/v1")
+    api_key: SecretStr | None = Field(
+        None, description="openai backend: bearer token, if the server wants one."
+    )
+    request_timeout: float = Field(120.0, gt=0, description="openai backend: seconds per request.")
+
+
+class Settings(BaseSettings):
+    """All of sakuin's settings; build with :func:`load_settings`."""
+
+    model_config = SettingsConfigDict(env_prefix="SAKUIN_", env_nested_delimiter="__", extra="forbid")
+
+    data_dir: Path = Field(DEFAULT_DATA_DIR, description="Where models, stores and config.toml live.")
+    model: ModelSettings = Field(default_factory=ModelSettings)  # type: ignore[arg-type]
+
+    @property
+    def config_file(self) -> Path:
+        return self.data_dir / CONFIG_FILE_NAME
+
+    @property
+    def models_dir(self) -> Path:
+        """Assembled and converted weights, kept so each conversion happens once."""
+        return self.data_dir / "models"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return init_settings, env_settings, _TomlFileSource(settings_cls, init_settings)
+
+
+class _TomlFileSource(PydanticBaseSettingsSource):
+    """``config.toml`` of the data directory, which is itself chosen by argument or environment."""
+
+    def __init__(self, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource) -> None:
+        super().__init__(settings_cls)
+        explicit = getattr(init_settings, "init_kwargs", {}).get("data_dir")
+        self.path = resolve_data_dir(explicit) / CONFIG_FILE_NAME
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        raise NotImplementedError  # __call__ returns the whole file at once
+
+    def __call__(self) -> dict[str, Any]:
+        if not self.path.is_file():
+            return {}
+        try:
+            return tomllib.loads(self.path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{self.path} is not valid TOML ({exc}); fix or delete it.") from exc
+
+
+def resolve_data_dir(explicit: str | Path | None = None) -> Path:
+    """The data directory: the argument, else ``SAKUIN_DATA_DIR``, else ``~/.local/share/sakuin``."""
+    chosen = explicit or os.environ.get(DATA_DIR_VARIABLE) or DEFAULT_DATA_DIR
+    return Path(chosen).expanduser()
+
+
+def load_settings(data_dir: str | Path | None = None, **overrides: Any) -> Settings:
+    """Read settings once; ``overrides`` (nested dicts allowed) beat environment and file."""
+    if data_dir is not None:
+        overrides["data_dir"] = Path(data_dir).expanduser()
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise ConfigError(
+            f"setting '{where}': {first['msg']} (from arguments, SAKUIN_* variables or "
+            f"{resolve_data_dir(overrides.get('data_dir')) / CONFIG_FILE_NAME})"
+        ) from exc

@@ -1,0 +1,54 @@
+"""Errors a user can act on.
+
+Every failure that bad input or a bad environment can cause is one of these classes. Each carries a
+one-line message that names the problem and says what to do; the CLI prints exactly that line (a
+traceback only with ``--debug``) and exits non-zero, and the HTTP API turns it into a JSON error.
+"""
+
+from __future__ import annotations
+
+
+class SakuinError(Exception):
+    """Base class: a problem with input or environment, explained in one line."""
+
+    exit_code = 1
+
+
+class ConfigError(SakuinError):
+    """The settings file or a ``SAKUIN_*`` variable holds a value that cannot be used."""
+
+
+class ModelNotFoundError(SakuinError):
+    """A model name or path points at nothing that can be loaded."""
+
+
+class CorruptModelError(SakuinError):
+    """A weights file exists but cannot be read as a model (truncated or not a GGUF)."""
+
+
+class EmptyPromptError(SakuinError):
+    """The prompt (or a scoring prefix plus continuation) has no text to condition on."""
+
+
+class ContextOverflowError(SakuinError):
+    """The prompt does not fit the model's context window."""
+
+
+class ChatTemplateMissingError(SakuinError):
+    """Chat messages were sent to a model without a chat template (a pretrained base model)."""
+
+
+class ServerUnreachableError(SakuinError):
+    """An OpenAI-compatible server did not answer at its ``base_url``."""
+
+
+class ServerError(SakuinError):
+    """An OpenAI-compatible server answered with an error."""
+
+
+class UnsupportedByBackendError(SakuinError):
+    """The configured backend cannot do what was asked; the message names one that can."""
+
+
+class ScoringUnsupportedError(UnsupportedByBackendError):
+    """The backend cannot return log-probabilities of given text, so ``score`` is impossible."""

@@ -1,0 +1,60 @@
+"""What the in-process backends (llama.cpp, transformers) share beyond ``ModelBase``.
+
+Scoring is defined once here: how a batch of requests is tokenised and laid out, and how the
+context window is checked. Backends only evaluate the resulting token rows.
+"""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sakuin.models.base import ModelBase, ScoreRequest
+
+
+@dataclass(frozen=True)
+class ScoreLayout:
+    """A batch of score requests as token ids.
+
+    ``cached`` is what a prefix cache holds (BOS and the shared prefix but its last token);
+    ``lead`` starts every row, so the first continuation token is predicted inside the row.
+    Without a cache, ``cached`` is empty and ``lead`` is the whole head.
+    """
+
+    cached: list[int]
+    lead: list[int]
+    prefixes: list[list[int]]
+    continuations: list[list[list[int]]]
+
+
+class LocalModelBase(ModelBase):
+    """Base of in-process backends: tokenisation-aware scoring with an optional prefix cache."""
+
+    bos_token_id: int | None
+
+    @abstractmethod
+    def tokenize(self, text: str) -> list[int]:
+        """Token ids of ``text`` alone, special-token syntax taken literally (no BOS)."""
+
+    @abstractmethod
+    def score_batch(
+        self, requests: Sequence[ScoreRequest], *, shared_prefix: str = "", use_cache: bool = True
+    ) -> list[list[float]]: ...
+
+    def score(self, prefix: str, continuations: Sequence[str]) -> list[float]:
+        """Total log-probability of each continuation after ``prefix`` (BOS first)."""
+        return self.score_batch([ScoreRequest(prefix, continuations)], use_cache=False)[0]
+
+    def layout(self, requests: Sequence[ScoreRequest], shared_prefix: str, use_cache: bool) -> ScoreLayout:
+        """Tokenise a batch segment by segment and check every row fits the context window."""
+        head = ([self.bos_token_id] if self.bos_token_id is not None else []) + self.tokenize(shared_prefix)
+        if not head:
+            head = self.tokenize(" ")  # a model without BOS still needs one token to condition on
+        prefixes = [self.tokenize(request.prefix) for request in requests]
+        continuations = [[self.tokenize(c) for c in request.continuations] for request in requests]
+        for prefix, conts in zip(prefixes, continuations, strict=True):
+            self.check_fits(len(head) + len(prefix) + max((len(c) for c in conts), default=0))
+        if use_cache:
+            return ScoreLayout(head[:-1], head[-1:], prefixes, continuations)
+        return ScoreLayout([], head, prefixes, continuations)

@@ -1,0 +1,236 @@
+"""transformers backend (PyTorch on CPU): hidden states, gradients and LoRA live here.
+
+A GGUF is dequantised to fp32 once (about 40 s for Gemma 3 270M) and saved as a Hugging Face
+checkpoint in the data directory; later loads take seconds. Scoring pads rows into batches behind
+a KV cache of the shared prefix and projects to the vocabulary only at the positions it reads.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import shutil
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+# Weights never come from a hub: set before transformers is imported anywhere through us.
+os.environ["HF_HUB_OFFLINE"] = "1"
+
+import numpy as np
+import torch
+from transformers import AutoModelForCausalLM, AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
+
+from sakuin.errors import CorruptModelError
+from sakuin.models.base import Message, ScoreRequest
+from sakuin.models.local import LocalModelBase
+from sakuin.models.logprobs import ScoreRow, build_rows, empty_scores
+from sakuin.models.packaged import check_gguf
+
+
+def convert_gguf(gguf: Path, models_dir: Path) -> Path:
+    """Dequantise ``gguf`` into an fp32 Hugging Face checkpoint under ``models_dir``, once.
+
+    transformers refuses to save a GGUF-loaded model while it still carries the GGUF quantizer;
+    the weights are already dequantised, so dropping it is safe. Written to a temporary folder
+    and renamed, so an interrupted conversion never leaves a half checkpoint behind.
+    """
+    target = models_dir / f"{gguf.stem}-hf"
+    if (target / "config.json").is_file():
+        return target
+    check_gguf(gguf)
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
+        model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name, dtype=torch.float32)
+    except (ValueError, OSError, KeyError) as exc:
+        raise CorruptModelError(f"transformers could not read {gguf} ({exc}).") from exc
+    setattr(model, "hf_quantizer", None)  # noqa: B010 - the attribute is typed as never None
+    if hasattr(model.config, "quantization_config"):
+        del model.config.quantization_config
+    partial = target.with_name(target.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    model.save_pretrained(partial)
+    tokenizer.save_pretrained(partial)
+    partial.rename(target)
+    return target
+
+
+class TransformersModel(LocalModelBase):
+    """A causal language model run by transformers in this process."""
+
+    def __init__(
+        self,
+        model: PreTrainedModel,
+        tokenizer: PreTrainedTokenizerBase,
+        *,
+        name: str,
+        context_length: int,
+        batch_size: int = 16,
+    ) -> None:
+        self.model = model.train(False)
+        self.tokenizer = tokenizer
+        self.name = name
+        limit = getattr(model.config, "max_position_embeddings", None) or context_length
+        self.context_length = min(context_length, limit)
+        self.batch_size = batch_size
+        self.has_chat_template = bool(getattr(tokenizer, "chat_template", None))
+        probe = tokenizer("a").input_ids
+        bos = tokenizer.bos_token_id
+        # Whether the model expects BOS is whatever its tokenizer does by default.
+        self.bos_token_id = bos if bos is not None and probe[:1] == [bos] else None
+        eos = model.generation_config.eos_token_id if model.generation_config else None
+        eos_ids = eos if isinstance(eos, list) else [eos]
+        self._eos = {int(i) for i in [*eos_ids, tokenizer.eos_token_id] if i is not None}
+        self._pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+        self._prefix_cache: tuple[tuple[int, ...], Any] | None = None
+
+    @classmethod
+    def load(
+        cls,
+        weights: Path,
+        models_dir: Path,
+        *,
+        name: str,
+        context_length: int,
+        threads: int | None = None,
+        batch_size: int = 16,
+    ) -> TransformersModel:
+        """Load a Hugging Face directory, or a GGUF through its converted checkpoint."""
+        if threads:
+            torch.set_num_threads(threads)
+        directory = weights if weights.is_dir() else convert_gguf(weights, models_dir)
+        try:
+            tokenizer = AutoTokenizer.from_pretrained(directory)
+            model = AutoModelForCausalLM.from_pretrained(directory, dtype=torch.float32)
+        except (ValueError, OSError) as exc:
+            raise CorruptModelError(f"transformers could not load {directory} ({exc}).") from exc
+        return cls(model, tokenizer, name=name, context_length=context_length, batch_size=batch_size)
+
+    # -- text ---------------------------------------------------------------------------------
+    def tokenize(self, text: str) -> list[int]:
+        return list(self.tokenizer(text, add_special_tokens=False, split_special_tokens=True).input_ids)
+
+    def _prompt_tokens(self, prompt: str) -> list[int]:
+        ids = list(self.tokenizer(prompt, add_special_tokens=False).input_ids)
+        return ([self.bos_token_id] if self.bos_token_id is not None else []) + ids
+
+    def count_tokens(self, text: str) -> int:
+        return len(self._prompt_tokens(text))
+
+    def _render_chat(self, messages: Sequence[Message]) -> str:
+        text = self.tokenizer.apply_chat_template(
+            [{"role": m.role, "content": m.content} for m in messages],
+            tokenize=False,
+            add_generation_prompt=True,
+        )
+        bos = self.tokenizer.bos_token or ""
+        # BOS is added when the prompt is tokenised; keep it out of the text so it is not doubled.
+        return (
+            str(text)[len(bos) :]
+            if bos and self.bos_token_id is not None and str(text).startswith(bos)
+            else str(text)
+        )
+
+    @torch.inference_mode()
+    def _decode(self, prompt: str, max_tokens: int, temperature: float, seed: int | None) -> Iterator[str]:
+        ids = torch.tensor([self._prompt_tokens(prompt)])
+        generator = torch.Generator().manual_seed(seed) if seed is not None else None
+        cache = None
+        produced: list[int] = []
+        shown = ""
+        for _ in range(max_tokens):
+            out = self.model(input_ids=ids, cache=cache, use_cache=True, logits_to_keep=1)
+            cache = out.cache
+            logits = out.logits[0, -1].float()
+            if temperature > 0:
+                probs = torch.softmax(logits / temperature, dim=-1)
+                token = int(torch.multinomial(probs, 1, generator=generator))
+            else:
+                token = int(logits.argmax())
+            if token in self._eos:
+                return
+            produced.append(token)
+            text = str(self.tokenizer.decode(produced, skip_special_tokens=True))
+            # A trailing U+FFFD is a character split across tokens: wait for the rest of it.
+            piece = "" if text.endswith("\ufffd") else text[len(shown) :]
+            shown += piece
+            yield piece
+            ids = torch.tensor([[token]])
+
+    # -- scoring ------------------------------------------------------------------------------
+    @torch.inference_mode()
+    def score_batch(
+        self, requests: Sequence[ScoreRequest], *, shared_prefix: str = "", use_cache: bool = True
+    ) -> list[list[float]]:
+        layout = self.layout(requests, shared_prefix, use_cache)
+        scores = empty_scores(layout.continuations)
+        rows = build_rows(layout.lead, layout.prefixes, layout.continuations)
+        cache = self._cache_for(layout.cached) if layout.cached else None
+        # Similar lengths side by side waste less padding.
+        rows.sort(key=lambda row: len(row.tokens))
+        for start in range(0, len(rows), self.batch_size):
+            chunk = rows[start : start + self.batch_size]
+            for row, value in zip(chunk, self._score_rows(chunk, cache, len(layout.cached)), strict=True):
+                scores[row.request][row.continuation] = value
+        return scores
+
+    def _cache_for(self, tokens: list[int]) -> Any:
+        """KV cache of ``tokens``, computed once and kept for the next call with the same prefix."""
+        key = tuple(tokens)
+        if self._prefix_cache is None or self._prefix_cache[0] != key:
+            out = self.model(input_ids=torch.tensor([tokens]), use_cache=True, logits_to_keep=1)
+            self._prefix_cache = (key, out.cache)
+        return self._prefix_cache[1]
+
+    def _score_rows(self, rows: list[ScoreRow], prefix_cache: Any, past: int) -> list[float]:
+        width = max(len(row.tokens) for row in rows)
+        ids = torch.full((len(rows), width), self._pad, dtype=torch.long)
+        mask = torch.zeros((len(rows), past + width), dtype=torch.long)
+        mask[:, :past] = 1
+        for i, row in enumerate(rows):
+            ids[i, : len(row.tokens)] = torch.tensor(row.tokens)
+            mask[i, past : past + len(row.tokens)] = 1
+        cache = None
+        if prefix_cache is not None:
+            cache = copy.deepcopy(prefix_cache)  # the forward pass appends to it
+            cache.batch_repeat_interleave(len(rows))
+        positions = torch.arange(past, past + width).expand(len(rows), width)
+        hidden = self.model.get_decoder()(
+            input_ids=ids,
+            attention_mask=mask,
+            position_ids=positions,
+            cache=cache,
+            use_cache=cache is not None,
+        ).last_hidden_state
+        # Project to the (large) vocabulary only where a continuation token is predicted.
+        which = torch.tensor([i for i, row in enumerate(rows) for _ in row.positions])
+        where = torch.tensor([p for row in rows for p in row.positions])
+        targets = torch.tensor([t for row in rows for t in row.targets])
+        logits = self.model.get_output_embeddings()(hidden[which, where]).float()
+        cap = getattr(self.model.config, "final_logit_softcapping", None)
+        if cap:
+            logits = torch.tanh(logits / cap) * cap
+        picked = torch.log_softmax(logits, dim=-1).gather(1, targets[:, None])[:, 0].double()
+        sums = torch.zeros(len(rows), dtype=torch.float64).index_add_(0, which, picked)
+        return [float(v) for v in sums]
+
+    # -- hidden states ------------------------------------------------------------------------
+    @torch.inference_mode()
+    def hidden_states(self, texts: Sequence[str], *, layer: int = -1) -> np.ndarray:
+        pooled = []
+        for start in range(0, len(texts), self.batch_size):
+            encoded = [
+                self._prompt_tokens(t)[: self.context_length] for t in texts[start : start + self.batch_size]
+            ]
+            width = max(len(e) for e in encoded)
+            ids = torch.full((len(encoded), width), self._pad, dtype=torch.long)
+            mask = torch.zeros((len(encoded), width), dtype=torch.long)
+            for i, e in enumerate(encoded):
+                ids[i, : len(e)] = torch.tensor(e)
+                mask[i, : len(e)] = 1
+            states = self.model(
+                input_ids=ids, attention_mask=mask, output_hidden_states=True, logits_to_keep=1
+            ).hidden_states[layer]
+            weights = mask[..., None].float()
+            pooled.append(((states * weights).sum(1) / weights.sum(1)).numpy())
+        return np.concatenate(pooled).astype(np.float32)
