@@ -8,6 +8,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -77,14 +78,19 @@ def free_port() -> int:
 def start_server(
     command: list[str], base_url: str, env: dict[str, str] | None = None, timeout: float = 120.0
 ) -> subprocess.Popen[bytes]:
-    """Start a real HTTP server process and wait until ``{base_url}/models`` answers."""
+    """Start a real HTTP server process and wait until ``{base_url}/models`` answers.
+
+    Its output goes to a temporary file: a pipe nobody reads would fill and stall the server.
+    """
+    log = tempfile.TemporaryFile()
     process = subprocess.Popen(
-        command, env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        command, env={**os.environ, **(env or {})}, stdout=log, stderr=subprocess.STDOUT
     )
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"server exited: {process.stderr.read().decode()[-2000:]}")  # type: ignore[union-attr]
+            log.seek(0)
+            raise RuntimeError(f"server exited: {log.read().decode(errors='replace')[-2000:]}")
         try:
             if httpx.get(f"{base_url}/models", timeout=1).status_code == 200:
                 return process

@@ -140,11 +140,19 @@ def models(
     load: Annotated[
         bool, typer.Option("--load", help="Load the configured model and measure time and memory.")
     ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the list as JSON.")] = False,
 ) -> None:
     """Show the configured model, the packaged ones, where weights are and what they take."""
     from sakuin.models.inventory import list_models, measure_load
 
     settings = _settings(ctx)
+    if as_json:
+        rows = [
+            {**entry.__dict__, "weights": str(entry.weights) if entry.weights else None}
+            for entry in list_models(settings)
+        ]
+        out.print_json(json.dumps(rows, ensure_ascii=False))
+        return
     table = Table(title=f"models (backend: {settings.model.backend}, data: {settings.data_dir})")
     for column in ("", "name", "chat", "weights", "size", "licence", "about"):
         table.add_column(column, overflow="fold")

@@ -13,7 +13,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from sakuin.errors import ConfigError
@@ -27,6 +27,8 @@ Backend = Literal["llama_cpp", "transformers", "openai"]
 
 class ModelSettings(BaseModel):
     """Which language model to use and how to run it."""
+
+    model_config = ConfigDict(extra="forbid")
 
     backend: Backend = Field(
         "llama_cpp",

@@ -17,6 +17,7 @@ import llama_cpp
 import numpy as np
 from llama_cpp import Llama
 from llama_cpp._internals import LlamaBatch
+from llama_cpp._utils import suppress_stdout_stderr
 
 from sakuin.errors import CorruptModelError, UnsupportedByBackendError
 from sakuin.models.base import Message, ScoreRequest
@@ -35,19 +36,7 @@ class LlamaCppModel(LocalModelBase):
         self.path = path
         self.name = name
         self._threads = threads or os.cpu_count() or 1  # llama-cpp-python's own default is half the cores
-        try:
-            self._llm = Llama(
-                model_path=str(path),
-                n_ctx=context_length,
-                n_threads=self._threads,
-                n_threads_batch=self._threads,
-                verbose=False,
-            )
-        except ValueError as exc:  # llama-cpp-python's only signal for an unreadable file
-            raise CorruptModelError(
-                f"llama.cpp could not load {path} ({exc}); the file may be truncated "
-                "or of an unsupported architecture."
-            ) from exc
+        self._llm = self._open(n_ctx=context_length)
         self.context_length = self._llm.n_ctx()
         self.has_chat_template = "tokenizer.chat_template" in self._llm.metadata
         bos = self._llm.token_bos()
@@ -57,6 +46,23 @@ class LlamaCppModel(LocalModelBase):
         self._n_vocab = self._llm.n_vocab()
         self._batch = LlamaBatch(n_tokens=self._llm.n_batch, embd=0, n_seq_max=1, verbose=False)
         self._embedder: Llama | None = None
+
+    def _open(self, **options: Any) -> Llama:
+        """A ``Llama`` on this model's file, quiet: llama.cpp's start-up notes are not for users."""
+        try:
+            with suppress_stdout_stderr(disable=False):
+                return Llama(
+                    model_path=str(self.path),
+                    n_threads=self._threads,
+                    n_threads_batch=self._threads,
+                    verbose=False,
+                    **options,
+                )
+        except ValueError as exc:  # llama-cpp-python's only signal for an unreadable file
+            raise CorruptModelError(
+                f"llama.cpp could not load {self.path} ({exc}); the file may be truncated "
+                "or of an unsupported architecture."
+            ) from exc
 
     # -- text ---------------------------------------------------------------------------------
     def tokenize(self, text: str) -> list[int]:
@@ -188,14 +194,8 @@ class LlamaCppModel(LocalModelBase):
                 "llama.cpp exposes only the last hidden layer; use the transformers backend for other layers."
             )
         if self._embedder is None:
-            self._embedder = Llama(
-                model_path=str(self.path),
-                embedding=True,
-                pooling_type=llama_cpp.LLAMA_POOLING_TYPE_MEAN,
-                n_ctx=self.context_length,
-                n_threads=self._threads,
-                n_threads_batch=self._threads,
-                verbose=False,
+            self._embedder = self._open(
+                n_ctx=self.context_length, embedding=True, pooling_type=llama_cpp.LLAMA_POOLING_TYPE_MEAN
             )
         return np.asarray(self._embedder.embed(list(texts)), dtype=np.float32)
 
