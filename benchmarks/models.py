@@ -108,11 +108,16 @@ def measure(backend: str, items: int, models_dir: str) -> dict[str, Any]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--items", type=int, default=40, help="reviews to score per measurement")
     parser.add_argument("--backends", default="llama_cpp,transformers")
-    parser.add_argument("--data-dir", default=os.environ.get("SAKUIN_BENCH_DATA", ""),
-                        help="reuse a data directory (keeps the converted checkpoint between runs)")
+    parser.add_argument(
+        "--data-dir",
+        default=os.environ.get("SAKUIN_BENCH_DATA", ""),
+        help="reuse a data directory (keeps the converted checkpoint between runs)",
+    )
     args = parser.parse_args()
     data_dir = Path(args.data_dir or tempfile.mkdtemp(prefix="sakuin-bench-"))
     models_dir = str(data_dir / "models")
@@ -147,17 +152,26 @@ def main() -> None:
     if conversion_s is not None:
         Console().print(f"one-time GGUF → fp32 checkpoint conversion for transformers: {conversion_s} s")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps({
-        "model": "gemma-3-270m (Q4_K_M GGUF; transformers: fp32 dequantised)",
-        "machine": {"cpus": os.cpu_count(), "processor": platform.processor() or platform.machine()},
-        "items": args.items,
-        "gguf_to_hf_conversion_s": conversion_s,
-        "backends": rows,
-        "ratios": {
-            "llama_cpp_over_transformers_decode": _ratio(rows, "decode_tokens_per_s"),
-            "llama_cpp_over_transformers_score_cached": _ratio(rows, "score_items_per_s_prefix_cache"),
-        },
-    }, indent=2) + "\n", encoding="utf-8")
+    RESULTS.write_text(
+        json.dumps(
+            {
+                "model": "gemma-3-270m (Q4_K_M GGUF; transformers: fp32 dequantised)",
+                "machine": {"cpus": os.cpu_count(), "processor": platform.processor() or platform.machine()},
+                "items": args.items,
+                "gguf_to_hf_conversion_s": conversion_s,
+                "backends": rows,
+                "ratios": {
+                    "llama_cpp_over_transformers_decode": _ratio(rows, "decode_tokens_per_s"),
+                    "llama_cpp_over_transformers_score_cached": _ratio(
+                        rows, "score_items_per_s_prefix_cache"
+                    ),
+                },
+            },
+            indent=2,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
     print(f"wrote {RESULTS}")
 
 

@@ -82,7 +82,7 @@ def start_server(
 
     Its output goes to a temporary file: a pipe nobody reads would fill and stall the server.
     """
-    log = tempfile.TemporaryFile()
+    log = tempfile.TemporaryFile()  # noqa: SIM115 - open for as long as the server runs
     process = subprocess.Popen(
         command, env={**os.environ, **(env or {})}, stdout=log, stderr=subprocess.STDOUT
     )

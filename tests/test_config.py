@@ -54,13 +54,13 @@ def test_data_dir_comes_from_the_environment(tmp_path: Path, monkeypatch: pytest
 
 def test_bad_values_name_the_setting(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SAKUIN_MODEL__BACKEND", "gpt-9")
-    with pytest.raises(ConfigError, match="model.backend"):
+    with pytest.raises(ConfigError, match=r"model\.backend"):
         load_settings(tmp_path)
 
 
 def test_broken_toml_names_the_file(tmp_path: Path) -> None:
     (tmp_path / "config.toml").write_text("[model\nbackend=", encoding="utf-8")
-    with pytest.raises(ConfigError, match="config.toml is not valid TOML"):
+    with pytest.raises(ConfigError, match=r"config\.toml is not valid TOML"):
         load_settings(tmp_path)
 
 

@@ -7,47 +7,56 @@ the sum, over the continuation's tokens, of log-softmax(logits at the preceding 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 
 @dataclass(frozen=True)
-class ScoreRow:
-    """One (request, continuation) pair laid out as the tokens the model must read.
-
-    ``tokens`` ends just before the continuation's last token (that token is only a target);
-    ``first`` is the position in ``tokens`` whose logits predict the continuation's first token.
-    """
+class Read:
+    """Where one continuation's tokens are predicted inside a row: from position ``first`` on."""
 
     request: int
     continuation: int
-    tokens: list[int]
+    first: int
     targets: list[int]
 
     @property
-    def first(self) -> int:
-        return len(self.tokens) - len(self.targets)
-
-    @property
     def positions(self) -> range:
-        """Positions in ``tokens`` whose logits are read: one per target token."""
-        return range(self.first, len(self.tokens))
+        return range(self.first, self.first + len(self.targets))
+
+
+@dataclass
+class ScoreRow:
+    """Tokens the model reads once, and every continuation whose score comes from them."""
+
+    tokens: list[int]
+    reads: list[Read] = field(default_factory=list)
 
 
 def build_rows(
     lead: Sequence[int], prefixes: Sequence[list[int]], continuations: Sequence[Sequence[list[int]]]
 ) -> list[ScoreRow]:
-    """Rows ``lead + prefix + continuation[:-1]`` for every request and non-empty continuation.
+    """Rows ``lead + prefix + continuation[:-1]``, each distinct sequence read only once.
 
-    ``lead`` is at least one token (the last token before the prefix), so the first continuation
-    token is always predicted from inside the row.
+    Continuations of one request share the row of their longest sibling when they are a prefix
+    of it: every single-token label of an item is read from the same positions, so scoring
+    five labels costs one row, not five. ``lead`` is at least one token, so the first
+    continuation token is always predicted inside the row.
     """
-    rows = []
+    rows: list[ScoreRow] = []
     for r, (prefix, conts) in enumerate(zip(prefixes, continuations, strict=True)):
-        for c, cont in enumerate(conts):
-            if cont:
-                rows.append(ScoreRow(r, c, [*lead, *prefix, *cont[:-1]], list(cont)))
+        context = [*lead, *prefix]
+        mine: list[ScoreRow] = []
+        for c in sorted((c for c, cont in enumerate(conts) if cont), key=lambda c: -len(conts[c])):
+            cont = conts[c]
+            tokens = context + cont[:-1]
+            row = next((row for row in mine if row.tokens[: len(tokens)] == tokens), None)
+            if row is None:
+                row = ScoreRow(tokens)
+                mine.append(row)
+            row.reads.append(Read(r, c, len(context) - 1, list(cont)))
+        rows.extend(mine)
     return rows
 
 

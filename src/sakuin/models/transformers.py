@@ -170,8 +170,9 @@ class TransformersModel(LocalModelBase):
         rows.sort(key=lambda row: len(row.tokens))
         for start in range(0, len(rows), self.batch_size):
             chunk = rows[start : start + self.batch_size]
-            for row, value in zip(chunk, self._score_rows(chunk, cache, len(layout.cached)), strict=True):
-                scores[row.request][row.continuation] = value
+            reads = [read for row in chunk for read in row.reads]
+            for read, value in zip(reads, self._score_rows(chunk, cache, len(layout.cached)), strict=True):
+                scores[read.request][read.continuation] = value
         return scores
 
     def _cache_for(self, tokens: list[int]) -> Any:
@@ -183,6 +184,7 @@ class TransformersModel(LocalModelBase):
         return self._prefix_cache[1]
 
     def _score_rows(self, rows: list[ScoreRow], prefix_cache: Any, past: int) -> list[float]:
+        """Scores of every read of ``rows``, in order."""
         width = max(len(row.tokens) for row in rows)
         ids = torch.full((len(rows), width), self._pad, dtype=torch.long)
         mask = torch.zeros((len(rows), past + width), dtype=torch.long)
@@ -203,15 +205,17 @@ class TransformersModel(LocalModelBase):
             use_cache=cache is not None,
         ).last_hidden_state
         # Project to the (large) vocabulary only where a continuation token is predicted.
-        which = torch.tensor([i for i, row in enumerate(rows) for _ in row.positions])
-        where = torch.tensor([p for row in rows for p in row.positions])
-        targets = torch.tensor([t for row in rows for t in row.targets])
+        reads = [(i, read) for i, row in enumerate(rows) for read in row.reads]
+        which = torch.tensor([i for i, read in reads for _ in read.positions])
+        where = torch.tensor([p for _, read in reads for p in read.positions])
+        targets = torch.tensor([t for _, read in reads for t in read.targets])
+        owner = torch.tensor([k for k, (_, read) in enumerate(reads) for _ in read.positions])
         logits = self.model.get_output_embeddings()(hidden[which, where]).float()
         cap = getattr(self.model.config, "final_logit_softcapping", None)
         if cap:
             logits = torch.tanh(logits / cap) * cap
         picked = torch.log_softmax(logits, dim=-1).gather(1, targets[:, None])[:, 0].double()
-        sums = torch.zeros(len(rows), dtype=torch.float64).index_add_(0, which, picked)
+        sums = torch.zeros(len(reads), dtype=torch.float64).index_add_(0, owner, picked)
         return [float(v) for v in sums]
 
     # -- hidden states ------------------------------------------------------------------------
