@@ -176,7 +176,7 @@ def main() -> None:
 
 
 def _ratio(rows: list[dict[str, Any]], key: str) -> float | None:
-    by = {row["backend"]: row[key] for row in rows}
+    by: dict[str, float] = {row["backend"]: float(row[key]) for row in rows}
     if "llama_cpp" in by and "transformers" in by and by["transformers"]:
         return round(by["llama_cpp"] / by["transformers"], 2)
     return None

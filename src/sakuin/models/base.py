@@ -102,6 +102,10 @@ class LocalLanguageModel(LanguageModel, Protocol):
         """Token ids of ``text`` alone (no BOS)."""
         ...
 
+    def count_tokens(self, text: str) -> int:
+        """Tokens ``text`` takes as a whole prompt (BOS included)."""
+        ...
+
     def score_batch(
         self, requests: Sequence[ScoreRequest], *, shared_prefix: str = "", use_cache: bool = True
     ) -> list[list[float]]:
