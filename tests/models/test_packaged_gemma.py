@@ -11,7 +11,6 @@ from llama_cpp import Llama
 
 from sakuin.models.base import LocalLanguageModel, ScoreRequest
 from sakuin.models.llama_cpp import LlamaCppModel
-from sakuin.models.logprobs import log_softmax
 from sakuin.models.transformers import TransformersModel
 from sakuin.prompts import CAPITALS_EN, CAPITALS_JA, REVIEW_SENTIMENT
 from tests.models.cases import MULTI_TOKEN, RANKING_CASES
@@ -74,7 +73,9 @@ def test_llama_multi_token_score_equals_manual_sum(gemma_llama: LlamaCppModel, g
         reference.reset()
         reference.eval(head)  # same grouping as the scorer: prefix in one batch, continuation in another
         reference.eval(tail[:-1])
-        rows = log_softmax(np.asarray(reference.scores[len(head) - 1 : len(head) + len(tail) - 1]))
+        logits = np.asarray(reference.scores[len(head) - 1 : len(head) + len(tail) - 1], dtype=np.float64)
+        shifted = logits - logits.max(-1, keepdims=True)
+        rows = shifted - np.log(np.exp(shifted).sum(-1, keepdims=True))  # log-softmax
         expected = float(rows[np.arange(len(tail)), tail].sum())
         assert gemma_llama.score(prefix, [continuation])[0] == pytest.approx(expected, abs=1e-4)
     reference.close()

@@ -22,7 +22,7 @@ from llama_cpp._utils import suppress_stdout_stderr
 from sakuin.errors import CorruptModelError, UnsupportedByBackendError
 from sakuin.models.base import Message, ScoreRequest
 from sakuin.models.local import LocalModelBase
-from sakuin.models.logprobs import empty_scores, log_softmax
+from sakuin.models.logprobs import empty_scores, log_normaliser
 from sakuin.models.packaged import check_gguf
 
 _SEQ = 0  # scoring and generation share one sequence of the KV cache
@@ -132,14 +132,15 @@ class LlamaCppModel(LocalModelBase):
             self._keep_prefix(layout.cached)
             context = layout.lead + prefix
             # One pass over the item gives every continuation's first token at once.
-            first = log_softmax(self._eval(context, start, [len(context) - 1]))[0]
+            first = self._eval(context, start, [len(context) - 1])
+            first_normaliser = log_normaliser(first)[0]
             for c, cont in enumerate(conts):
                 if not cont:
                     continue
-                total = float(first[cont[0]])
+                total = float(first[0, cont[0]]) - first_normaliser
                 if len(cont) > 1:
-                    rest = log_softmax(self._eval(cont[:-1], start + len(context), range(len(cont) - 1)))
-                    total += float(rest[np.arange(len(cont) - 1), cont[1:]].sum())
+                    rest = self._eval(cont[:-1], start + len(context), range(len(cont) - 1))
+                    total += float((rest[np.arange(len(cont) - 1), cont[1:]] - log_normaliser(rest)).sum())
                     self._forget_from(start + len(context))
                 scores[r][c] = total
             self._forget_from(start)

@@ -60,10 +60,15 @@ def build_rows(
     return rows
 
 
-def log_softmax(logits: np.ndarray) -> np.ndarray:
-    """Numerically stable log-softmax over the last axis, in float64 for summing many tokens."""
-    shifted = logits.astype(np.float64) - logits.max(axis=-1, keepdims=True)
-    result: np.ndarray = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+def log_normaliser(logits: np.ndarray) -> np.ndarray:
+    """log-sum-exp of each row: a token's log-probability is its logit minus this.
+
+    Cheaper than a full log-softmax over a 262k vocabulary when only a few tokens are read;
+    summed in float64 so long continuations do not accumulate rounding.
+    """
+    top = logits.max(axis=-1)
+    total = np.exp(logits - top[:, None]).sum(axis=-1, dtype=np.float64)
+    result: np.ndarray = top.astype(np.float64) + np.log(total)
     return result
 
 
