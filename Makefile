@@ -6,10 +6,16 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 
-# llama.cpp is compiled from source here. Its AMX kernels crash on some CPUs that advertise AMX,
-# so on x86-64 it is built for AVX2/FMA/F16C (portable across current servers) instead of -march=native.
+# llama.cpp is compiled from source here. Its AMX kernels crash (segfault in ggml_backend_amx_mul_mat)
+# on CPUs here that advertise AMX, so on x86-64 it is not built with -march=native but with explicit
+# AVX2/FMA/F16C, plus AVX-512 where this CPU has it (1.5x prefill here). Each machine builds its own.
 ifeq ($(shell uname -m),x86_64)
-export CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON
+CPU_FLAGS := $(shell grep -m1 '^flags' /proc/cpuinfo)
+has = $(if $(filter $(1),$(CPU_FLAGS)),-DGGML_$(2)=ON)
+LLAMA_X86 := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON \
+  $(call has,avx512f,AVX512) $(call has,avx512vbmi,AVX512_VBMI) $(call has,avx512_vnni,AVX512_VNNI) \
+  $(call has,avx512_bf16,AVX512_BF16) $(call has,avx_vnni,AVX_VNNI)
+export CMAKE_ARGS ?= $(strip $(LLAMA_X86))
 endif
 export CMAKE_BUILD_PARALLEL_LEVEL ?= $(shell nproc)
 
