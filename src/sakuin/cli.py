@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -76,7 +77,7 @@ def generate(
     stop: Annotated[
         list[str] | None, typer.Option(help="Stop before this text (repeatable; \\n allowed).")
     ] = None,
-    seed: Annotated[Optional[int], typer.Option(help="Random seed for sampling.")] = None,  # noqa: UP045
+    seed: Annotated[int | None, typer.Option(help="Random seed for sampling.")] = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print one JSON object instead of streaming text.")
     ] = False,
@@ -89,9 +90,7 @@ def generate(
         done = model.generate(text, max_tokens=max_tokens, temperature=temperature, stop=stops, seed=seed)
         out.print_json(json.dumps(done.__dict__, ensure_ascii=False))
         return
-    for piece in model.stream(text, max_tokens=max_tokens, temperature=temperature, stop=stops, seed=seed):
-        out.print(piece, end="", markup=False, highlight=False, soft_wrap=True)
-    out.print()
+    _print_stream(model.stream(text, max_tokens=max_tokens, temperature=temperature, stop=stops, seed=seed))
 
 
 @app.command()
@@ -101,37 +100,44 @@ def chat(
         list[str] | None,
         typer.Option("--message", "-m", help="Send these user messages in order and exit (no prompt)."),
     ] = None,
-    system: Annotated[Optional[str], typer.Option(help="A system message to start the conversation.")] = None,  # noqa: UP045
+    system: Annotated[str | None, typer.Option(help="A system message to start the conversation.")] = None,
     max_tokens: Annotated[int, typer.Option(min=1)] = 256,
     temperature: Annotated[float, typer.Option(min=0.0)] = 0.0,
 ) -> None:
     """Talk to a model that has a chat template (e.g. --model smollm2-135m-instruct)."""
     model = _load(ctx)
     history: list[Message] = [Message("system", system)] if system else []
-    scripted = list(message or [])
-    if not scripted:
-        err.print("[dim]Type a message; an empty line or Ctrl-D ends the chat.[/]")
-    while True:
-        if scripted:
-            user = scripted.pop(0)
-            out.print(f"[bold]you>[/] {user}")
-        elif message:
-            return
-        else:
-            try:
-                user = out.input("[bold]you>[/] ")
-            except EOFError:
-                return
-            if not user.strip():
-                return
+
+    def turn(user: str) -> None:
         history.append(Message("user", user))
         out.print("[bold]model>[/] ", end="")
-        reply = ""
-        for piece in model.stream(history, max_tokens=max_tokens, temperature=temperature):
-            reply += piece
-            out.print(piece, end="", markup=False, highlight=False, soft_wrap=True)
-        out.print()
+        reply = _print_stream(model.stream(history, max_tokens=max_tokens, temperature=temperature))
         history.append(Message("assistant", reply))
+
+    if message:
+        for user in message:
+            out.print(f"[bold]you>[/] {escape(user)}")
+            turn(user)
+        return
+    err.print("[dim]Type a message; an empty line or Ctrl-D ends the chat.[/]")
+    while True:
+        try:
+            user = out.input("[bold]you>[/] ")
+        except EOFError:
+            return
+        if not user.strip():
+            return
+        turn(user)
+
+
+def _print_stream(pieces: Iterator[str]) -> str:
+    """Print text as it arrives; return all of it."""
+    text = ""
+    for piece in pieces:
+        text += piece
+        out.print(piece, end="", markup=False, highlight=False, soft_wrap=True)
+    out.print()
+    return text
 
 
 @app.command()

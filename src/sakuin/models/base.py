@@ -189,8 +189,44 @@ class Generation:
             self.finish_reason = "length"
 
 
-class ModelBase(ABC):
-    """Shared behaviour of all backends; subclasses supply tokens and a decoding loop."""
+class GeneratingModel(ABC):
+    """``stream`` and ``generate`` for any backend that can start a :class:`Generation`."""
+
+    @abstractmethod
+    def start(
+        self, prompt: Prompt, *, max_tokens: int, temperature: float, stop: Sequence[str], seed: int | None
+    ) -> Generation:
+        """Check the prompt and begin decoding."""
+
+    def stream(
+        self,
+        prompt: Prompt,
+        *,
+        max_tokens: int = 128,
+        temperature: float = 0.0,
+        stop: Sequence[str] = (),
+        seed: int | None = None,
+    ) -> Iterator[str]:
+        """Yield text as it is decoded (see :class:`LanguageModel`)."""
+        yield from self.start(prompt, max_tokens=max_tokens, temperature=temperature, stop=stop, seed=seed)
+
+    def generate(
+        self,
+        prompt: Prompt,
+        *,
+        max_tokens: int = 128,
+        temperature: float = 0.0,
+        stop: Sequence[str] = (),
+        seed: int | None = None,
+    ) -> Completion:
+        """Complete the prompt (see :class:`LanguageModel`)."""
+        run = self.start(prompt, max_tokens=max_tokens, temperature=temperature, stop=stop, seed=seed)
+        text = "".join(run)
+        return Completion(text, run.finish_reason, run.prompt_tokens, run.completion_tokens)
+
+
+class ModelBase(GeneratingModel):
+    """Shared behaviour of in-process backends; subclasses supply tokens and a decoding loop."""
 
     name: str
     context_length: int
@@ -211,7 +247,7 @@ class ModelBase(ABC):
     @abstractmethod
     def score(self, prefix: str, continuations: Sequence[str]) -> list[float]: ...
 
-    def close(self) -> None:  # noqa: B027 - optional hook; most backends free with the object
+    def close(self) -> None:
         """Free resources early; the default relies on garbage collection."""
 
     def prompt_text(self, prompt: Prompt) -> str:
@@ -244,32 +280,6 @@ class ModelBase(ABC):
             )
         budget = min(max(max_tokens, 0), room)
         return Generation(self._decode(text, budget, temperature, seed), stop, used, budget)
-
-    def stream(
-        self,
-        prompt: Prompt,
-        *,
-        max_tokens: int = 128,
-        temperature: float = 0.0,
-        stop: Sequence[str] = (),
-        seed: int | None = None,
-    ) -> Iterator[str]:
-        """Yield text as it is decoded (see :class:`LanguageModel`)."""
-        yield from self.start(prompt, max_tokens=max_tokens, temperature=temperature, stop=stop, seed=seed)
-
-    def generate(
-        self,
-        prompt: Prompt,
-        *,
-        max_tokens: int = 128,
-        temperature: float = 0.0,
-        stop: Sequence[str] = (),
-        seed: int | None = None,
-    ) -> Completion:
-        """Complete the prompt (see :class:`LanguageModel`)."""
-        run = self.start(prompt, max_tokens=max_tokens, temperature=temperature, stop=stop, seed=seed)
-        text = "".join(run)
-        return Completion(text, run.finish_reason, run.prompt_tokens, run.completion_tokens)
 
     def check_fits(self, tokens: int) -> None:
         """Raise if a sequence of ``tokens`` cannot be evaluated in the context window."""

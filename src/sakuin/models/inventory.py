@@ -37,7 +37,11 @@ class LoadReport:
 
 
 def list_models(settings: Settings) -> list[ModelEntry]:
-    """Packaged models (weights located, not assembled) and the configured one if it is a path."""
+    """Packaged models and the configured one if it is a path.
+
+    Only the configured packaged model is located (assembled if need be), so its path and size
+    are real; the others are listed without touching their packages.
+    """
     entries = []
     configured = settings.model.name
     for packaged in PACKAGED_MODELS.values():

@@ -22,10 +22,10 @@ from sakuin.errors import (
     ServerError,
     ServerUnreachableError,
 )
-from sakuin.models.base import Completion, Generation, Prompt
+from sakuin.models.base import GeneratingModel, Generation, Prompt
 
 
-class OpenAICompatibleModel:
+class OpenAICompatibleModel(GeneratingModel):
     """A model behind an OpenAI-compatible HTTP API."""
 
     def __init__(
@@ -97,33 +97,13 @@ class OpenAICompatibleModel:
         except httpx.TransportError as exc:
             raise self._unreachable(exc) from exc
 
-    def stream(
-        self,
-        prompt: Prompt,
-        *,
-        max_tokens: int = 128,
-        temperature: float = 0.0,
-        stop: Sequence[str] = (),
-        seed: int | None = None,
-    ) -> Iterator[str]:
-        """Yield text as the server streams it."""
+    def start(
+        self, prompt: Prompt, *, max_tokens: int, temperature: float, stop: Sequence[str], seed: int | None
+    ) -> Generation:
+        """Send the request; the server streams, and stop strings are applied here too."""
         path, body = self._request(prompt, max_tokens, temperature, stop, seed)
-        yield from Generation(self._pieces(path, body), stop, 0, max_tokens)
-
-    def generate(
-        self,
-        prompt: Prompt,
-        *,
-        max_tokens: int = 128,
-        temperature: float = 0.0,
-        stop: Sequence[str] = (),
-        seed: int | None = None,
-    ) -> Completion:
-        """Complete the prompt; token counts come from the server's chunks (one token each)."""
-        path, body = self._request(prompt, max_tokens, temperature, stop, seed)
-        run = Generation(self._pieces(path, body), stop, 0, max_tokens)
-        text = "".join(run)
-        return Completion(text, run.finish_reason, run.prompt_tokens, run.completion_tokens)
+        # Prompt tokens are counted by the server, which does not report them while streaming.
+        return Generation(self._pieces(path, body), stop, 0, max_tokens)
 
     # -- scoring ------------------------------------------------------------------------------
     def score(self, prefix: str, continuations: Sequence[str]) -> list[float]:
