@@ -50,6 +50,15 @@ FEW_SHOT_PREFIX = (
     "Review: 届いた箱がつぶれていて、電源も入りませんでした。\nSentiment: negative\n\n"
     "Review: 良いところも悪いところもあります。\nSentiment: mixed\n\n"
 )
+HEADERS = {
+    "load_s": "load s",
+    "resident_mib": "RSS MiB",
+    "prefill_tokens_per_s": "prefill tok/s",
+    "decode_tokens_per_s": "decode tok/s",
+    "score_items_per_s_no_cache": "score/s uncached",
+    "score_items_per_s_prefix_cache": "score/s cached",
+    "prefix_cache_speedup": "cache ×",
+}
 LONG_PROMPT = "東京は日本の首都であり、政治と経済の中心です。 Tokyo is the capital of Japan. " * 20
 
 
@@ -145,7 +154,7 @@ def main() -> None:
 
     table = Table(title=f"Gemma 3 270M on {os.cpu_count()} CPU cores ({args.items} items, 5 labels)")
     for column in rows[0]:
-        table.add_column(column.replace("_", " "), justify="right")
+        table.add_column(HEADERS.get(column, column), justify="right")
     for row in rows:
         table.add_row(*(str(v) for v in row.values()))
     Console().print(table)
