@@ -10,13 +10,14 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from sakuin.config import Settings, load_settings
+from sakuin.config import load_settings
 from sakuin.errors import SakuinError
+from sakuin.knowledge import commands as knowledge_commands
 from sakuin.models import LanguageModel, Message, load_model
+from sakuin.terminal import err, out, settings_of
 
 app = typer.Typer(
     name="sakuin",
@@ -25,13 +26,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-out = Console()
-err = Console(stderr=True)
-
-
-def _settings(ctx: typer.Context) -> Settings:
-    settings: Settings = ctx.obj
-    return settings
 
 
 @app.callback()
@@ -61,7 +55,7 @@ def _root(
 
 
 def _load(ctx: typer.Context) -> LanguageModel:
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     with err.status(f"loading {settings.model.name} ({settings.model.backend})…"):
         return load_model(settings)
 
@@ -151,7 +145,7 @@ def models(
     """Show the configured model, the packaged ones, where weights are and what they take."""
     from sakuin.models.inventory import list_models, measure_load
 
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     if as_json:
         rows = [
             {**entry.__dict__, "weights": str(entry.weights) if entry.weights else None}
@@ -203,7 +197,7 @@ def serve_model(
 @app.command()
 def config(ctx: typer.Context) -> None:
     """Print the settings in effect (secrets hidden) and where the file lives."""
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     out.print(f"# {settings.config_file} ({'present' if settings.config_file.is_file() else 'absent'})")
     out.print_json(settings.model_dump_json())
 
@@ -228,6 +222,13 @@ def demo(ctx: typer.Context) -> None:
         table.add_row(row.text, *(f"{row.probabilities[label]:.2f}" for label in ("positive", "negative")))
     out.print(table)
     out.print('\nTry: sakuin generate "日本の首都は" · sakuin models --load · sakuin --help')
+
+
+app.add_typer(knowledge_commands.users, name="users")
+app.add_typer(knowledge_commands.groups, name="groups")
+app.add_typer(knowledge_commands.docs, name="docs")
+app.command("ingest")(knowledge_commands.ingest)
+app.command("search")(knowledge_commands.search_command)
 
 
 def main() -> None:

@@ -50,6 +50,17 @@ class ModelSettings(BaseModel):
     request_timeout: float = Field(120.0, gt=0, description="openai backend: seconds per request.")
 
 
+class KnowledgeSettings(BaseModel):
+    """How documents are chunked, embedded and stored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    embedder: str = Field("multilingual-e5-small", description="Embedding model for dense search.")
+    chunk_tokens: int = Field(200, ge=16, le=512, description="Target chunk size, in embedder tokens.")
+    overlap_tokens: int = Field(40, ge=0, description="Overlap between neighbouring chunks, in tokens.")
+    max_file_mib: float = Field(50.0, gt=0, description="Files larger than this are refused.")
+
+
 class Settings(BaseSettings):
     """All of sakuin's settings; build with :func:`load_settings`."""
 
@@ -57,6 +68,7 @@ class Settings(BaseSettings):
 
     data_dir: Path = Field(DEFAULT_DATA_DIR, description="Where models, stores and config.toml live.")
     model: ModelSettings = Field(default_factory=ModelSettings)  # type: ignore[arg-type]
+    knowledge: KnowledgeSettings = Field(default_factory=KnowledgeSettings)  # type: ignore[arg-type]
 
     @property
     def config_file(self) -> Path:
@@ -66,6 +78,11 @@ class Settings(BaseSettings):
     def models_dir(self) -> Path:
         """Assembled and converted weights, kept so each conversion happens once."""
         return self.data_dir / "models"
+
+    @property
+    def knowledge_db(self) -> Path:
+        """The SQLite knowledge base."""
+        return self.data_dir / "knowledge.sqlite"
 
     @classmethod
     def settings_customise_sources(

@@ -1,0 +1,1 @@
+"""The knowledge base: parsing, chunking, permissions, storage, ingest and search."""

@@ -1,0 +1,242 @@
+"""CLI for the knowledge base: users, groups, ingest, docs and search (wrapping ``KnowledgeBase``)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from sakuin.knowledge.access import parse_readers
+from sakuin.knowledge.ingest import IngestResult, files_under
+from sakuin.knowledge.search import Mode
+from sakuin.knowledge.store.base import SearchFilters
+from sakuin.knowledge.workspace import KnowledgeBase
+from sakuin.terminal import err, out, settings_of
+
+users = typer.Typer(help="Users who ask questions and read documents.", no_args_is_help=True)
+groups = typer.Typer(help="Groups of users; documents can be shared with a group.", no_args_is_help=True)
+docs = typer.Typer(help="Documents in the knowledge base.", no_args_is_help=True)
+
+AsUser = Annotated[str, typer.Option("--as", help="The user asking: only what they may read is used.")]
+
+
+def _kb(ctx: typer.Context) -> KnowledgeBase:
+    return KnowledgeBase(settings_of(ctx))
+
+
+@users.command("add")
+def users_add(ctx: typer.Context, names: Annotated[list[str], typer.Argument(help="User names.")]) -> None:
+    """Add users (adding an existing user changes nothing)."""
+    kb = _kb(ctx)
+    for name in names:
+        kb.store.add_user(name)
+    out.print(f"users: {', '.join(kb.store.users())}")
+
+
+@users.command("list")
+def users_list(ctx: typer.Context) -> None:
+    """List users and the groups they are in."""
+    kb = _kb(ctx)
+    member_of: dict[str, list[str]] = {}
+    for group, members in kb.store.groups().items():
+        for member in members:
+            member_of.setdefault(member, []).append(group)
+    table = Table("user", "groups")
+    for user in kb.store.users():
+        table.add_row(user, ", ".join(member_of.get(user, [])))
+    out.print(table)
+
+
+@groups.command("add")
+def groups_add(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Group name.")],
+    members: Annotated[str, typer.Option(help="Comma-separated users to put in it.")] = "",
+) -> None:
+    """Create a group (or add members to an existing one)."""
+    kb = _kb(ctx)
+    kb.store.add_group(name, [m.strip() for m in members.split(",") if m.strip()])
+    out.print(f"{name}: {', '.join(kb.store.groups()[name])}")
+
+
+@groups.command("remove-members")
+def groups_remove_members(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Group name.")],
+    members: Annotated[str, typer.Option(help="Comma-separated users to take out.")],
+) -> None:
+    """Take users out of a group; it applies to their very next request."""
+    kb = _kb(ctx)
+    kb.store.remove_members(name, [m.strip() for m in members.split(",") if m.strip()])
+    out.print(f"{name}: {', '.join(kb.store.groups()[name])}")
+
+
+@groups.command("list")
+def groups_list(ctx: typer.Context) -> None:
+    """List groups and their members."""
+    table = Table("group", "members")
+    for group, members in _kb(ctx).store.groups().items():
+        table.add_row(group, ", ".join(members))
+    out.print(table)
+
+
+def ingest(
+    ctx: typer.Context,
+    path: Annotated[Path, typer.Argument(help="A file or a folder (searched recursively).")],
+    readers: Annotated[
+        str, typer.Option(help="Who may read: user:NAME, group:NAME or everyone, comma-separated.")
+    ],
+    include: Annotated[list[str] | None, typer.Option(help="Glob of files to take (repeatable).")] = None,
+    exclude: Annotated[
+        list[str] | None, typer.Option(help="Glob of files to leave out (repeatable).")
+    ] = None,
+    tag: Annotated[list[str] | None, typer.Option(help="Tag the documents (repeatable).")] = None,
+    rows: Annotated[bool, typer.Option(help="CSV/JSONL: one document per row.")] = False,
+    text_field: Annotated[str | None, typer.Option(help="With --rows: the column holding the text.")] = None,
+    title_field: Annotated[
+        str | None, typer.Option(help="With --rows: the column holding the title.")
+    ] = None,
+) -> None:
+    """Add or update documents; unchanged files are skipped, bad files reported (exit 1 if any failed)."""
+    kb = _kb(ctx)
+    who = parse_readers(readers)
+    total = len(files_under(path, include or ["*"], exclude or []))
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=err, transient=True) as progress:
+        task = progress.add_task("ingesting", total=total)
+        seen: set[str] = set()
+
+        def advance(result: IngestResult) -> None:
+            file = result.source.split("#", 1)[0]
+            if file not in seen:
+                seen.add(file)
+                progress.advance(task)
+            if result.status == "failed":
+                err.print(f"[red]failed[/] {escape(result.reason)}")
+
+        report = kb.ingestor.ingest_path(
+            path,
+            who,
+            include=include or ["*"],
+            exclude=exclude or [],
+            tags=tag or [],
+            rows=rows,
+            text_field=text_field,
+            title_field=title_field,
+            progress=advance,
+        )
+    summary = ", ".join(
+        f"{report.count(s)} {s}" for s in ("added", "updated", "unchanged", "skipped", "failed")
+    )
+    out.print(f"ingest: {summary}")
+    for result in report.results:
+        if result.status == "skipped":
+            err.print(f"[yellow]skipped[/] {escape(result.source)}: {escape(result.reason)}")
+    if report.failed:
+        raise typer.Exit(1)
+
+
+@docs.command("list")
+def docs_list(
+    ctx: typer.Context,
+    user: Annotated[str | None, typer.Option("--as", help="Only what this user may read.")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """List documents (all of them, or those a user may read)."""
+    records = _kb(ctx).store.documents(user)
+    if as_json:
+        out.print_json(
+            json.dumps(
+                [
+                    {
+                        "id": r.id,
+                        "title": r.title,
+                        "source": r.source,
+                        "chunks": r.chunks,
+                        "readers": sorted(str(x) for x in r.readers),
+                        "tags": list(r.tags),
+                        "updated": r.updated.isoformat(),
+                    }
+                    for r in records
+                ],
+                ensure_ascii=False,
+            )
+        )
+        return
+    table = Table("id", "title", "source", "chunks", "readers", "updated")
+    for r in records:
+        table.add_row(
+            str(r.id),
+            r.title,
+            r.source,
+            str(r.chunks),
+            ", ".join(sorted(str(x) for x in r.readers)),
+            r.updated.strftime("%Y-%m-%d %H:%M"),
+        )
+    out.print(table)
+
+
+@docs.command("show")
+def docs_show(ctx: typer.Context, document_id: int, user: AsUser) -> None:
+    """Print a document's text, if the user may read it."""
+    kb = _kb(ctx)
+    record = kb.store.document(document_id, user)
+    out.rule(f"{record.title} ({record.source})")
+    out.print(kb.store.document_text(document_id, user), markup=False, highlight=False)
+
+
+@docs.command("delete")
+def docs_delete(ctx: typer.Context, document_id: int) -> None:
+    """Delete a document with its chunks and vectors."""
+    _kb(ctx).store.delete_document(document_id)
+    out.print(f"deleted document {document_id}")
+
+
+@docs.command("share")
+def docs_share(
+    ctx: typer.Context,
+    document_id: int,
+    readers: Annotated[str, typer.Option(help="The new readers: user:NAME, group:NAME or everyone.")],
+) -> None:
+    """Replace who may read a document; it applies to the very next request."""
+    kb = _kb(ctx)
+    kb.store.set_readers(document_id, parse_readers(readers))
+    now = ", ".join(sorted(str(r) for r in kb.store.document(document_id).readers))
+    out.print(f"document {document_id} readers: {now}")
+
+
+def search_command(
+    ctx: typer.Context,
+    query: Annotated[str, typer.Argument(help="What to look for (Japanese or English).")],
+    user: AsUser,
+    mode: Annotated[str, typer.Option(help="lexical, dense or hybrid.")] = "hybrid",
+    k: Annotated[int, typer.Option("-k", min=1, help="How many results.")] = 5,
+    source: Annotated[str | None, typer.Option(help="Only sources starting with this.")] = None,
+    tag: Annotated[list[str] | None, typer.Option(help="Only documents with this tag (repeatable).")] = None,
+    after: Annotated[datetime | None, typer.Option(help="Only documents updated since (YYYY-MM-DD).")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Search what a user may read: lexical (BM25), dense, or both fused."""
+    if mode not in ("lexical", "dense", "hybrid"):
+        raise typer.BadParameter("mode must be lexical, dense or hybrid", param_hint="--mode")
+    chosen: Mode = mode  # type: ignore[assignment]
+    filters = SearchFilters(source, after, tuple(tag or []))
+    hits = _kb(ctx).search(query, user, k=k, mode=chosen, filters=filters)
+    if as_json:
+        out.print_json(json.dumps([h.__dict__ for h in hits], ensure_ascii=False, default=list))
+        return
+    if not hits:
+        out.print("no readable document matches")
+    for rank, hit in enumerate(hits, start=1):
+        context = f" [dim]{escape(' > '.join(hit.headings))}[/]" if hit.headings else ""
+        out.print(
+            f"[bold]{rank}. {escape(hit.title)}[/] ({escape(hit.source)} {hit.start}-{hit.end}, "
+            f"score {hit.score:.3f}){context}"
+        )
+        out.print("   " + escape(hit.text.replace("\n", " ")[:300]))

@@ -1,0 +1,187 @@
+"""Ingest: files and folders into the store, idempotent by content hash, one transaction each.
+
+Re-ingesting an unchanged file does nothing; a changed one replaces its old chunks atomically;
+text already embedded (the same chunk in another version or document) is never embedded again.
+A folder ingest goes on past bad files and reports each one with its reason.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+from sakuin.embeddings.base import Embedder
+from sakuin.errors import SakuinError
+from sakuin.knowledge.access import Reader
+from sakuin.knowledge.chunk import chunk_text
+from sakuin.knowledge.parse import DEFAULT_MAX_BYTES, PARSERS, ParsedDocument, ParseError, parse_file
+from sakuin.knowledge.store.base import NewDocument, Store
+
+Status = Literal["added", "updated", "unchanged", "skipped", "failed"]
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    """What happened to one file (or one row of a table file)."""
+
+    source: str
+    status: Status
+    document_id: int | None = None
+    reason: str = ""
+
+
+@dataclass
+class IngestReport:
+    """A folder's worth of results; ``failed`` makes the CLI exit non-zero."""
+
+    results: list[IngestResult] = field(default_factory=list)
+
+    def count(self, status: Status) -> int:
+        return sum(1 for r in self.results if r.status == status)
+
+    @property
+    def failed(self) -> list[IngestResult]:
+        return [r for r in self.results if r.status == "failed"]
+
+
+def content_hash(*parts: str) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(part.encode("utf-8"))
+        digest.update(b"\x00")
+    return digest.hexdigest()
+
+
+class Ingestor:
+    """Parses, chunks, embeds and stores documents."""
+
+    def __init__(
+        self,
+        store: Store,
+        embedder: Embedder,
+        *,
+        chunk_tokens: int = 200,
+        overlap_tokens: int = 40,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+    ) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.chunk_tokens = chunk_tokens
+        self.overlap_tokens = overlap_tokens
+        self.max_bytes = max_bytes
+
+    def ingest_document(
+        self, parsed: ParsedDocument, readers: frozenset[Reader], tags: Sequence[str] = ()
+    ) -> IngestResult:
+        """Store one parsed document (or leave it if unchanged; readers are updated either way)."""
+        digest = content_hash(parsed.title, parsed.text, *sorted(tags))
+        existing = self.store.document_by_source(parsed.source)
+        if existing is not None and existing.content_hash == digest:
+            if existing.readers != readers:
+                self.store.set_readers(existing.id, readers)
+            return IngestResult(parsed.source, "unchanged", existing.id)
+        chunks = chunk_text(
+            parsed.text,
+            self.embedder.count_tokens,
+            target_tokens=self.chunk_tokens,
+            overlap_tokens=self.overlap_tokens,
+        )
+        vectors = self._vectors([c.for_embedding() for c in chunks])
+        document = NewDocument(
+            parsed.source,
+            parsed.title,
+            parsed.text,
+            digest,
+            parsed.media_type,
+            readers,
+            tuple(tags),
+            parsed.metadata,
+        )
+        doc_id, replaced = self.store.put_document(document, chunks, vectors)
+        return IngestResult(parsed.source, "updated" if replaced else "added", doc_id)
+
+    def _vectors(self, texts: list[str]) -> np.ndarray:
+        """Embeddings for ``texts``, reusing any computed before for identical text."""
+        hashes = [content_hash(self.embedder.name, t) for t in texts]
+        known = self.store.cached_vectors(self.embedder.name, hashes)
+        missing = [i for i, h in enumerate(hashes) if h not in known]
+        if missing:
+            fresh = self.embedder.embed_passages([texts[i] for i in missing])
+            new = {hashes[i]: fresh[j] for j, i in enumerate(missing)}
+            self.store.remember_vectors(self.embedder.name, new)
+            known.update(new)
+        if not texts:
+            return np.zeros((0, self.embedder.dim), dtype=np.float32)
+        return np.stack([known[h] for h in hashes])
+
+    def ingest_file(
+        self,
+        path: Path,
+        readers: frozenset[Reader],
+        *,
+        tags: Sequence[str] = (),
+        rows: bool = False,
+        text_field: str | None = None,
+        title_field: str | None = None,
+    ) -> list[IngestResult]:
+        """One file: one document, or one per row of a CSV/JSONL file with ``rows``."""
+        documents = parse_file(
+            path, max_bytes=self.max_bytes, rows=rows, text_field=text_field, title_field=title_field
+        )
+        return [self.ingest_document(d, readers, tags) for d in documents]
+
+    def ingest_path(
+        self,
+        path: Path,
+        readers: frozenset[Reader],
+        *,
+        include: Sequence[str] = ("*",),
+        exclude: Sequence[str] = (),
+        tags: Sequence[str] = (),
+        rows: bool = False,
+        text_field: str | None = None,
+        title_field: str | None = None,
+        progress: Callable[[IngestResult], None] | None = None,
+    ) -> IngestReport:
+        """A file, or every matching file under a folder; bad files are reported, not fatal."""
+        report = IngestReport()
+        for file in files_under(path, include, exclude):
+            if file.suffix.lower() not in PARSERS:
+                results = [IngestResult(str(file), "skipped", reason=f"unsupported type '{file.suffix}'")]
+            else:
+                try:
+                    results = self.ingest_file(
+                        file, readers, tags=tags, rows=rows, text_field=text_field, title_field=title_field
+                    )
+                except SakuinError as exc:  # parse errors, unknown readers: reported, not fatal
+                    results = [IngestResult(str(file), "failed", reason=str(exc))]
+            for result in results:
+                report.results.append(result)
+                if progress:
+                    progress(result)
+        return report
+
+
+def files_under(path: Path, include: Sequence[str], exclude: Sequence[str]) -> list[Path]:
+    """``path`` itself if it is a file, else its files (recursively) matching the globs, sorted."""
+    if path.is_file():
+        return [path]
+    if not path.is_dir():
+        raise ParseError(f"{path}: no such file or folder.")
+    chosen = []
+    for file in sorted(p for p in path.rglob("*") if p.is_file()):
+        relative = file.relative_to(path).as_posix()
+        if any(part.startswith(".") for part in file.relative_to(path).parts):
+            continue  # hidden files and folders (.git, .DS_Store) are never documents
+        if not any(fnmatch.fnmatch(relative, g) or fnmatch.fnmatch(file.name, g) for g in include):
+            continue
+        if any(fnmatch.fnmatch(relative, g) or fnmatch.fnmatch(file.name, g) for g in exclude):
+            continue
+        chosen.append(file)
+    return chosen

@@ -1,0 +1,466 @@
+"""SQLite store (the embedded default): WAL, FTS5 over pre-tokenised words, exact dense search.
+
+One file in the data directory holds everything. Every write is one transaction, so a crash
+leaves either the old document or the new one, never half. Dense search multiplies the query by
+the vectors of permitted chunks only; the matrix is kept in memory and reloaded when another
+write (from this or another process) bumps the store's generation counter.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from sakuin.knowledge import lexical
+from sakuin.knowledge.access import Reader, UnknownPrincipalError, check_name, readable_documents_sql
+from sakuin.knowledge.chunk import Chunk
+from sakuin.knowledge.store.base import (
+    NO_FILTERS,
+    DocumentNotFoundError,
+    DocumentRecord,
+    Hit,
+    NewDocument,
+    SearchFilters,
+)
+
+MIGRATIONS = [
+    """
+    CREATE TABLE users (name TEXT PRIMARY KEY);
+    CREATE TABLE groups (name TEXT PRIMARY KEY);
+    CREATE TABLE memberships (
+        group_name TEXT NOT NULL REFERENCES groups(name) ON DELETE CASCADE,
+        user_name TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,
+        PRIMARY KEY (group_name, user_name)
+    );
+    CREATE INDEX memberships_by_user ON memberships(user_name);
+    CREATE TABLE documents (
+        id INTEGER PRIMARY KEY,
+        source TEXT NOT NULL UNIQUE,
+        title TEXT NOT NULL,
+        text TEXT NOT NULL,
+        content_hash TEXT NOT NULL,
+        media_type TEXT NOT NULL,
+        tags TEXT NOT NULL DEFAULT '[]',
+        metadata TEXT NOT NULL DEFAULT '{}',
+        created REAL NOT NULL,
+        updated REAL NOT NULL
+    );
+    CREATE TABLE readers (
+        doc_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        kind TEXT NOT NULL CHECK (kind IN ('user', 'group', 'everyone')),
+        name TEXT NOT NULL,
+        PRIMARY KEY (doc_id, kind, name)
+    );
+    CREATE INDEX readers_by_name ON readers(kind, name);
+    CREATE TABLE chunks (
+        id INTEGER PRIMARY KEY,
+        doc_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        ord INTEGER NOT NULL,
+        start_offset INTEGER NOT NULL,
+        end_offset INTEGER NOT NULL,
+        text TEXT NOT NULL,
+        headings TEXT NOT NULL DEFAULT '[]'
+    );
+    CREATE INDEX chunks_by_doc ON chunks(doc_id);
+    CREATE VIRTUAL TABLE chunks_fts USING fts5(words, tokenize = 'unicode61 remove_diacritics 0');
+    CREATE TABLE vectors (
+        chunk_id INTEGER PRIMARY KEY REFERENCES chunks(id) ON DELETE CASCADE,
+        vector BLOB NOT NULL
+    );
+    CREATE TABLE embedding_cache (model TEXT NOT NULL, hash TEXT NOT NULL, vector BLOB NOT NULL,
+                                  PRIMARY KEY (model, hash));
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    INSERT INTO meta VALUES ('generation', '0');
+    """,
+]
+
+
+@dataclass
+class _DenseIndex:
+    generation: int
+    chunk_ids: np.ndarray
+    doc_ids: np.ndarray
+    matrix: np.ndarray
+
+
+class SQLiteStore:
+    """The knowledge base in one SQLite file."""
+
+    def __init__(self, path: Path, *, embedding_model: str = "") -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
+        self._db.execute("PRAGMA journal_mode = WAL")
+        self._db.execute("PRAGMA foreign_keys = ON")
+        self._db.execute("PRAGMA synchronous = NORMAL")
+        self._lock = threading.RLock()
+        self._dense: _DenseIndex | None = None
+        self._migrate()
+
+    # -- plumbing -----------------------------------------------------------------------------
+    def _migrate(self) -> None:
+        with self._lock:
+            version = self._db.execute("PRAGMA user_version").fetchone()[0]
+            for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+                self._db.executescript(f"BEGIN IMMEDIATE; {script}; PRAGMA user_version = {number}; COMMIT;")
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One transaction that bumps the generation, so other readers reload the dense index."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+                self._db.execute(
+                    "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'"
+                )
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+
+    def _rows(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            cursor = self._db.execute(sql, params)
+            cursor.row_factory = sqlite3.Row
+            return cursor.fetchall()
+
+    # -- principals ---------------------------------------------------------------------------
+    def add_user(self, name: str) -> None:
+        with self._write() as db:
+            db.execute("INSERT OR IGNORE INTO users VALUES (?)", (check_name(name, "user"),))
+
+    def add_group(self, name: str, members: Sequence[str] = ()) -> None:
+        check_name(name, "group")
+        with self._write() as db:
+            db.execute("INSERT OR IGNORE INTO groups VALUES (?)", (name,))
+            self._insert_members(db, name, members)
+
+    def add_members(self, group: str, users: Sequence[str]) -> None:
+        with self._write() as db:
+            self._require(db, "groups", group, "group")
+            self._insert_members(db, group, users)
+
+    def _insert_members(self, db: sqlite3.Connection, group: str, users: Sequence[str]) -> None:
+        for user in users:
+            self._require(db, "users", user, "user")
+            db.execute("INSERT OR IGNORE INTO memberships VALUES (?, ?)", (group, user))
+
+    def remove_members(self, group: str, users: Sequence[str]) -> None:
+        with self._write() as db:
+            self._require(db, "groups", group, "group")
+            db.executemany(
+                "DELETE FROM memberships WHERE group_name = ? AND user_name = ?", [(group, u) for u in users]
+            )
+
+    @staticmethod
+    def _require(db: sqlite3.Connection, table: str, name: str, what: str) -> None:
+        if db.execute(f"SELECT 1 FROM {table} WHERE name = ?", (name,)).fetchone() is None:
+            raise UnknownPrincipalError(f"no {what} '{name}'; add it first (sakuin {what}s add {name}).")
+
+    def require_user(self, name: str) -> None:
+        with self._lock:
+            self._require(self._db, "users", name, "user")
+
+    def users(self) -> list[str]:
+        return [row["name"] for row in self._rows("SELECT name FROM users ORDER BY name")]
+
+    def groups(self) -> dict[str, list[str]]:
+        result: dict[str, list[str]] = {
+            row["name"]: [] for row in self._rows("SELECT name FROM groups ORDER BY name")
+        }
+        for row in self._rows("SELECT group_name, user_name FROM memberships ORDER BY user_name"):
+            result[row["group_name"]].append(row["user_name"])
+        return result
+
+    # -- documents ----------------------------------------------------------------------------
+    def put_document(
+        self, document: NewDocument, chunks: Sequence[Chunk], vectors: np.ndarray
+    ) -> tuple[int, bool]:
+        if len(chunks) != len(vectors):
+            raise ValueError("one vector per chunk")
+        now = time.time()
+        with self._write() as db:
+            for reader in document.readers:
+                if reader.kind != "everyone":
+                    self._require(db, f"{reader.kind}s", reader.name, reader.kind)
+            old = db.execute(
+                "SELECT id, created FROM documents WHERE source = ?", (document.source,)
+            ).fetchone()
+            if old is not None:
+                self._delete(db, old[0])
+            cursor = db.execute(
+                "INSERT INTO documents (source, title, text, content_hash, media_type, tags, metadata,"
+                " created, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    document.source,
+                    document.title,
+                    document.text,
+                    document.content_hash,
+                    document.media_type,
+                    json.dumps(list(document.tags), ensure_ascii=False),
+                    json.dumps(document.metadata, ensure_ascii=False),
+                    old[1] if old else now,
+                    now,
+                ),
+            )
+            doc_id = int(cursor.lastrowid or 0)
+            self._insert_readers(db, doc_id, document.readers)
+            for order, (chunk, vector) in enumerate(zip(chunks, vectors, strict=True)):
+                chunk_id = db.execute(
+                    "INSERT INTO chunks (doc_id, ord, start_offset, end_offset, text, headings)"
+                    " VALUES (?, ?, ?, ?, ?, ?)",
+                    (
+                        doc_id,
+                        order,
+                        chunk.start,
+                        chunk.end,
+                        chunk.text,
+                        json.dumps(list(chunk.headings), ensure_ascii=False),
+                    ),
+                ).lastrowid
+                db.execute(
+                    "INSERT INTO chunks_fts (rowid, words) VALUES (?, ?)",
+                    (chunk_id, lexical.index_text(chunk.for_embedding())),
+                )
+                db.execute(
+                    "INSERT INTO vectors VALUES (?, ?)", (chunk_id, np.asarray(vector, np.float32).tobytes())
+                )
+        return doc_id, old is not None
+
+    def remember_vectors(self, model: str, vectors: dict[str, np.ndarray]) -> None:
+        """Keep embeddings by content hash so identical text is never embedded twice."""
+        with self._lock:
+            self._db.executemany(
+                "INSERT OR REPLACE INTO embedding_cache VALUES (?, ?, ?)",
+                [(model, h, np.asarray(v, np.float32).tobytes()) for h, v in vectors.items()],
+            )
+
+    def cached_vectors(self, model: str, hashes: Sequence[str]) -> dict[str, np.ndarray]:
+        found: dict[str, np.ndarray] = {}
+        unique = list(dict.fromkeys(hashes))
+        for start in range(0, len(unique), 500):
+            part = unique[start : start + 500]
+            marks = ",".join("?" * len(part))
+            for row in self._rows(
+                f"SELECT hash, vector FROM embedding_cache WHERE model = ? AND hash IN ({marks})",
+                [model, *part],
+            ):
+                found[row["hash"]] = np.frombuffer(row["vector"], dtype=np.float32)
+        return found
+
+    @staticmethod
+    def _insert_readers(db: sqlite3.Connection, doc_id: int, readers: frozenset[Reader]) -> None:
+        db.executemany(
+            "INSERT INTO readers VALUES (?, ?, ?)", [(doc_id, r.kind, r.name) for r in sorted(readers)]
+        )
+
+    @staticmethod
+    def _delete(db: sqlite3.Connection, doc_id: int) -> None:
+        db.execute(
+            "DELETE FROM chunks_fts WHERE rowid IN (SELECT id FROM chunks WHERE doc_id = ?)", (doc_id,)
+        )
+        db.execute("DELETE FROM documents WHERE id = ?", (doc_id,))
+
+    def delete_document(self, document_id: int) -> None:
+        with self._write() as db:
+            if db.execute("SELECT 1 FROM documents WHERE id = ?", (document_id,)).fetchone() is None:
+                raise DocumentNotFoundError(f"no document {document_id}; list them with sakuin docs list.")
+            self._delete(db, document_id)
+
+    def set_readers(self, document_id: int, readers: frozenset[Reader]) -> None:
+        with self._write() as db:
+            if db.execute("SELECT 1 FROM documents WHERE id = ?", (document_id,)).fetchone() is None:
+                raise DocumentNotFoundError(f"no document {document_id}; list them with sakuin docs list.")
+            for reader in readers:
+                if reader.kind != "everyone":
+                    self._require(db, f"{reader.kind}s", reader.name, reader.kind)
+            db.execute("DELETE FROM readers WHERE doc_id = ?", (document_id,))
+            self._insert_readers(db, document_id, readers)
+
+    _DOCUMENT_COLUMNS = (
+        "SELECT d.id, d.source, d.title, d.content_hash, d.media_type, d.tags, d.created, d.updated,"
+        " (SELECT COUNT(*) FROM chunks c WHERE c.doc_id = d.id) AS chunks FROM documents d"
+    )
+
+    def _record(self, row: sqlite3.Row) -> DocumentRecord:
+        readers = frozenset(
+            Reader(r["kind"], r["name"])
+            for r in self._rows("SELECT kind, name FROM readers WHERE doc_id = ?", (row["id"],))
+        )
+        return DocumentRecord(
+            row["id"],
+            row["source"],
+            row["title"],
+            row["content_hash"],
+            row["media_type"],
+            readers,
+            tuple(json.loads(row["tags"])),
+            row["chunks"],
+            datetime.fromtimestamp(row["created"], UTC),
+            datetime.fromtimestamp(row["updated"], UTC),
+        )
+
+    def document_by_source(self, source: str) -> DocumentRecord | None:
+        rows = self._rows(f"{self._DOCUMENT_COLUMNS} WHERE d.source = ?", (source,))
+        return self._record(rows[0]) if rows else None
+
+    def document(self, document_id: int, user: str | None = None) -> DocumentRecord:
+        """One document; with ``user``, only if that user may read it (else it does not exist)."""
+        sql = f"{self._DOCUMENT_COLUMNS} WHERE d.id = :id"
+        params: dict[str, Any] = {"id": document_id}
+        if user is not None:
+            self.require_user(user)
+            sql, params = f"{sql} AND d.id IN ({readable_documents_sql()})", {**params, "user": user}
+        rows = self._rows(sql, params)
+        if not rows:
+            raise DocumentNotFoundError(
+                f"no document {document_id} that you can read; list them with sakuin docs list."
+            )
+        return self._record(rows[0])
+
+    def document_text(self, document_id: int, user: str) -> str:
+        self.document(document_id, user)
+        return str(self._rows("SELECT text FROM documents WHERE id = ?", (document_id,))[0]["text"])
+
+    def documents(self, user: str | None = None) -> list[DocumentRecord]:
+        if user is None:
+            return [self._record(r) for r in self._rows(f"{self._DOCUMENT_COLUMNS} ORDER BY d.id")]
+        self.require_user(user)
+        rows = self._rows(
+            f"{self._DOCUMENT_COLUMNS} WHERE d.id IN ({readable_documents_sql()}) ORDER BY d.id",
+            {"user": user},
+        )
+        return [self._record(r) for r in rows]
+
+    # -- retrieval ----------------------------------------------------------------------------
+    @staticmethod
+    def _filter_sql(filters: SearchFilters, params: dict[str, Any]) -> str:
+        """Permission filter plus the optional ones, as one condition on ``d``."""
+        parts = [f"d.id IN ({readable_documents_sql()})"]
+        if filters.source_prefix:
+            escaped = filters.source_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            params["source"] = escaped + "%"
+            parts.append("d.source LIKE :source ESCAPE '\\'")
+        if filters.updated_after:
+            params["after"] = filters.updated_after.timestamp()
+            parts.append("d.updated >= :after")
+        for number, tag in enumerate(filters.tags):
+            params[f"tag{number}"] = tag
+            parts.append(f"EXISTS (SELECT 1 FROM json_each(d.tags) WHERE value = :tag{number})")
+        return " AND ".join(parts)
+
+    def lexical(self, query: str, user: str, k: int, filters: SearchFilters = NO_FILTERS) -> list[Hit]:
+        self.require_user(user)
+        expression = lexical.match_query(query)
+        if expression is None:
+            return []
+        params: dict[str, Any] = {"user": user, "match": expression, "k": k}
+        rows = self._rows(
+            "SELECT c.id, c.doc_id, d.title, d.source, c.start_offset, c.end_offset, c.text, c.headings,"
+            " -bm25(chunks_fts) AS score"
+            " FROM chunks_fts JOIN chunks c ON c.id = chunks_fts.rowid JOIN documents d ON d.id = c.doc_id"
+            f" WHERE chunks_fts MATCH :match AND {self._filter_sql(filters, params)}"
+            " ORDER BY bm25(chunks_fts) LIMIT :k",
+            params,
+        )
+        return [self._hit(row, row["score"]) for row in rows]
+
+    def dense(self, vector: np.ndarray, user: str, k: int, filters: SearchFilters = NO_FILTERS) -> list[Hit]:
+        self.require_user(user)
+        index = self._dense_index()
+        params: dict[str, Any] = {"user": user}
+        permitted = np.array(
+            [
+                r[0]
+                for r in self._rows(
+                    f"SELECT d.id FROM documents d WHERE {self._filter_sql(filters, params)}", params
+                )
+            ],
+            dtype=np.int64,
+        )
+        mask = np.isin(index.doc_ids, permitted)
+        if not mask.any():
+            return []
+        candidates = index.chunk_ids[mask]
+        scores = index.matrix[mask] @ np.asarray(vector, np.float32)
+        top = np.argsort(-scores)[:k] if len(scores) <= k else np.argpartition(-scores, k)[:k]
+        top = top[np.argsort(-scores[top])]
+        by_id = {row["id"]: row for row in self._chunk_rows([int(candidates[i]) for i in top])}
+        return [self._hit(by_id[int(candidates[i])], float(scores[i])) for i in top]
+
+    def _chunk_rows(self, ids: list[int]) -> list[sqlite3.Row]:
+        if not ids:
+            return []
+        marks = ",".join("?" * len(ids))
+        return self._rows(
+            "SELECT c.id, c.doc_id, d.title, d.source, c.start_offset, c.end_offset, c.text, c.headings"
+            f" FROM chunks c JOIN documents d ON d.id = c.doc_id WHERE c.id IN ({marks})",
+            ids,
+        )
+
+    def _dense_index(self) -> _DenseIndex:
+        generation = int(self._rows("SELECT value FROM meta WHERE key = 'generation'")[0][0])
+        if self._dense is None or self._dense.generation != generation:
+            rows = self._rows(
+                "SELECT v.chunk_id, c.doc_id, v.vector FROM vectors v JOIN chunks c ON c.id = v.chunk_id"
+                " ORDER BY v.chunk_id"
+            )
+            matrix = (
+                np.frombuffer(b"".join(r["vector"] for r in rows), dtype=np.float32).reshape(len(rows), -1)
+                if rows
+                else np.zeros((0, 1), dtype=np.float32)
+            )
+            self._dense = _DenseIndex(
+                generation,
+                np.array([r["chunk_id"] for r in rows], dtype=np.int64),
+                np.array([r["doc_id"] for r in rows], dtype=np.int64),
+                matrix,
+            )
+        return self._dense
+
+    @staticmethod
+    def _hit(row: sqlite3.Row, score: float) -> Hit:
+        return Hit(
+            row["id"],
+            row["doc_id"],
+            row["title"],
+            row["source"],
+            row["start_offset"],
+            row["end_offset"],
+            row["text"],
+            tuple(json.loads(row["headings"])),
+            float(score),
+        )
+
+    # -- health -------------------------------------------------------------------------------
+    def check_integrity(self) -> list[str]:
+        """Problems found: SQLite's own check, FTS consistency, chunks without vectors."""
+        problems = [r[0] for r in self._rows("PRAGMA integrity_check") if r[0] != "ok"]
+        problems += [f"foreign key: {tuple(r)}" for r in self._rows("PRAGMA foreign_key_check")]
+        missing = self._rows(
+            "SELECT COUNT(*) FROM chunks c LEFT JOIN vectors v ON v.chunk_id = c.id WHERE v.chunk_id IS NULL"
+        )[0][0]
+        if missing:
+            problems.append(f"{missing} chunks without vectors")
+        fts, chunks = (
+            self._rows("SELECT COUNT(*) FROM chunks_fts")[0][0],
+            self._rows("SELECT COUNT(*) FROM chunks")[0][0],
+        )
+        if fts != chunks:
+            problems.append(f"full-text index has {fts} rows for {chunks} chunks")
+        return problems
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
