@@ -15,6 +15,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from sakuin.errors import SakuinError
 
@@ -134,32 +135,54 @@ def _parse_text(path: Path, data: bytes) -> ParsedDocument:
     )
 
 
+BLOCK_TAGS = frozenset(
+    {
+        "address", "article", "aside", "blockquote", "body", "br", "caption", "dd", "div", "dl", "dt",
+        "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li",
+        "main", "nav", "ol", "p", "pre", "section", "table", "tbody", "td", "tfoot", "th", "thead", "tr",
+        "ul",
+    }
+)  # fmt: skip
+SKIP_TAGS = frozenset({"script", "style", "noscript", "template", "head"})
+HEADINGS = {f"h{level}": level for level in range(1, 7)}
+
+
 def _parse_html(path: Path, data: bytes) -> ParsedDocument:
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(decode_text(path, data), "html.parser")
-    for tag in soup(["script", "style", "noscript", "template"]):
-        tag.decompose()
-    # headings become markdown headings so chunking can carry them into each chunk's context
-    for level in range(1, 7):
-        for heading in soup.find_all(f"h{level}"):
-            heading.insert_before("\n" + "#" * level + " ")
-            heading.insert_after("\n")
     title_tag = soup.find("title")
     title = title_tag.get_text(strip=True) if title_tag else ""
-    if title_tag:
-        title_tag.decompose()
-    text = normalise(_collapse_blank_lines(soup.get_text("\n")))
+    lines: list[str] = []
+    _html_lines(soup, lines, [])
+    text = normalise("\n".join(lines))
     return ParsedDocument(title or _first_line_title(path, text), text, str(path), "text/html")
 
 
-def _collapse_blank_lines(text: str) -> str:
-    lines = [line.strip() for line in text.splitlines()]
-    out: list[str] = []
-    for line in lines:
-        if line or (out and out[-1]):
-            out.append(line)
-    return "\n".join(out)
+def _html_lines(node: Any, lines: list[str], current: list[str]) -> None:
+    """Block elements become lines (headings as markdown headings); inline ones stay in the line."""
+    from bs4.element import Comment, NavigableString, Tag
+
+    for child in node.children:
+        if isinstance(child, Comment):
+            continue
+        if isinstance(child, NavigableString):
+            current.append(str(child))
+        elif isinstance(child, Tag) and child.name not in SKIP_TAGS:
+            if child.name in BLOCK_TAGS:
+                _flush(lines, current)
+                inner: list[str] = []
+                _html_lines(child, lines, inner)
+                _flush(lines, inner, "#" * HEADINGS[child.name] + " " if child.name in HEADINGS else "")
+            else:
+                _html_lines(child, lines, current)
+
+
+def _flush(lines: list[str], parts: list[str], prefix: str = "") -> None:
+    line = " ".join("".join(parts).split())
+    if line:
+        lines.append(prefix + line)
+    parts.clear()
 
 
 def _parse_pdf(path: Path, data: bytes) -> ParsedDocument:

@@ -1,0 +1,162 @@
+"""The SQLite store with the real embedder: permissions inside retrieval, ingest, search."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sakuin.knowledge.access import AccessError, UnknownPrincipalError, parse_readers
+from sakuin.knowledge.parse import ParsedDocument
+from sakuin.knowledge.search import EmptyQueryError
+from sakuin.knowledge.store.base import DocumentNotFoundError, SearchFilters
+from sakuin.knowledge.workspace import KnowledgeBase
+
+DOCS = {
+    "hr/leave.md": ("# 休暇規程\n年次有給休暇は入社6か月後に10日付与されます。", "group:hr"),
+    "sales/aurora.md": ("# Aurora\nAurora is a smart thermostat that saves 20% energy.", "group:sales"),
+    "public/office.md": ("# オフィス\n本社は東京都千代田区にあります。", "everyone"),
+    "alice/notes.md": ("# メモ\n来週の出張は大阪です。", "user:alice"),
+}
+
+
+@pytest.fixture
+def company(kb: KnowledgeBase) -> KnowledgeBase:
+    for user in ("alice", "bob", "carol"):
+        kb.store.add_user(user)
+    kb.store.add_group("hr", ["alice"])
+    kb.store.add_group("sales", ["bob"])
+    for source, (text, readers) in DOCS.items():
+        kb.ingestor.ingest_document(
+            ParsedDocument(source.split("/")[1], text, source, "text/markdown"), parse_readers(readers)
+        )
+    return kb
+
+
+def sources(hits: list) -> set[str]:  # type: ignore[type-arg]
+    return {h.source for h in hits}
+
+
+@pytest.mark.parametrize("mode", ["lexical", "dense", "hybrid"])
+def test_each_user_finds_only_what_they_may_read(company: KnowledgeBase, mode: str) -> None:
+    readable = {
+        "alice": {"hr/leave.md", "public/office.md", "alice/notes.md"},
+        "bob": {"sales/aurora.md", "public/office.md"},
+        "carol": {"public/office.md"},
+    }
+    for user, allowed in readable.items():
+        for query in ("有給休暇は何日？", "Aurora thermostat", "本社はどこ", "出張"):
+            found = sources(company.search(query, user, k=10, mode=mode))  # type: ignore[arg-type]
+            assert found <= allowed, (user, query)
+        assert {d.source for d in company.store.documents(user)} == allowed
+
+
+def test_japanese_query_finds_the_japanese_passage_lexically_and_densely(company: KnowledgeBase) -> None:
+    for mode in ("lexical", "dense", "hybrid"):
+        top = company.search("有給休暇は何日もらえますか", "alice", k=1, mode=mode)  # type: ignore[arg-type]
+        assert top[0].source == "hr/leave.md", mode
+        assert top[0].headings == ("休暇規程",)
+        text = company.store.document_text(top[0].document_id, "alice")
+        assert text[top[0].start : top[0].end] == top[0].text
+
+
+def test_top_k_is_k_permitted_results_when_k_exist(kb: KnowledgeBase) -> None:
+    kb.store.add_user("dave")
+    kb.store.add_user("erin")
+    for i in range(30):  # many near-identical documents dave may not read, a few he may
+        readers = "user:dave" if i % 10 == 0 else "user:erin"
+        kb.ingestor.ingest_document(
+            ParsedDocument(f"d{i}", f"経費精算の手順 その{i}。領収書を提出する。", f"doc{i}", "text/plain"),
+            parse_readers(readers),
+        )
+    for mode in ("lexical", "dense", "hybrid"):
+        hits = kb.search("経費精算", "dave", k=3, mode=mode)  # type: ignore[arg-type]
+        assert len(hits) == 3, mode
+        assert sources(hits) == {"doc0", "doc10", "doc20"}
+
+
+def test_sharing_and_group_changes_apply_to_the_next_request(company: KnowledgeBase) -> None:
+    leave = company.store.document_by_source("hr/leave.md")
+    assert leave is not None
+    assert not company.search("有給休暇", "carol", mode="lexical")
+    company.store.set_readers(leave.id, parse_readers("user:carol"))
+    assert sources(company.search("有給休暇", "carol", mode="lexical")) == {"hr/leave.md"}
+    assert "hr/leave.md" not in sources(company.search("有給休暇", "alice", mode="dense", k=10))
+    company.store.add_members("sales", ["carol"])
+    assert "sales/aurora.md" in sources(company.search("Aurora", "carol", mode="hybrid"))
+    company.store.remove_members("sales", ["carol"])
+    assert "sales/aurora.md" not in sources(company.search("Aurora", "carol", mode="hybrid", k=10))
+
+
+def test_filters(company: KnowledgeBase) -> None:
+    company.store.add_group("all", ["alice"])
+    hits = company.search("東京 大阪 休暇", "alice", k=10, filters=SearchFilters(source_prefix="public/"))
+    assert sources(hits) == {"public/office.md"}
+
+
+def test_unknown_principals_and_documents_are_errors(company: KnowledgeBase) -> None:
+    with pytest.raises(UnknownPrincipalError, match="no user 'mallory'"):
+        company.search("東京", "mallory")
+    with pytest.raises(UnknownPrincipalError, match="no group 'finance'"):
+        company.store.add_members("finance", ["alice"])
+    with pytest.raises(AccessError):
+        parse_readers("admins")
+    with pytest.raises(DocumentNotFoundError):
+        company.store.document(999)
+    leave = company.store.document_by_source("hr/leave.md")
+    assert leave is not None
+    with pytest.raises(DocumentNotFoundError):  # exists, but carol may not see it
+        company.store.document_text(leave.id, "carol")
+    with pytest.raises(EmptyQueryError):
+        company.search("  ", "alice")
+
+
+def test_ingest_is_idempotent_and_updates_replace_chunks(kb: KnowledgeBase, tmp_path: Path) -> None:
+    kb.store.add_user("alice")
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "a.md").write_text("# A\n製品Aは青いです。", encoding="utf-8")
+    (folder / "b.txt").write_bytes("製品Bは赤いです。".encode("euc_jp"))
+    (folder / "bad.pdf").write_bytes(b"%PDF-1.4 not really")
+    (folder / "image.png").write_bytes(b"\x89PNG")
+    (folder / ".hidden.md").write_text("secret", encoding="utf-8")
+    readers = parse_readers("user:alice")
+
+    first = kb.ingestor.ingest_path(folder, readers)
+    assert (first.count("added"), first.count("failed"), first.count("skipped")) == (2, 1, 1)
+    assert "bad.pdf" in first.failed[0].reason
+    again = kb.ingestor.ingest_path(folder, readers, exclude=["*.pdf"])
+    assert again.count("unchanged") == 2 and not again.failed
+
+    (folder / "a.md").write_text("# A\n製品Aは緑色に変わりました。", encoding="utf-8")
+    changed = kb.ingestor.ingest_path(folder, readers, include=["*.md"])
+    assert [r.status for r in changed.results] == ["updated"]
+    assert not kb.search("青い", "alice", mode="lexical")
+    assert sources(kb.search("緑色", "alice", mode="lexical")) == {str(folder / "a.md")}
+    assert kb.store.check_integrity() == []
+
+    doc = kb.store.document_by_source(str(folder / "b.txt"))
+    assert doc is not None
+    kb.store.delete_document(doc.id)
+    assert not kb.search("赤い", "alice", mode="lexical")
+    assert "b.txt" not in str(sources(kb.search("赤い製品", "alice", mode="dense", k=5)))
+    assert kb.store.check_integrity() == []
+
+
+def test_unchanged_text_is_never_embedded_twice(kb: KnowledgeBase) -> None:
+    kb.store.add_user("alice")
+    calls: list[int] = []
+    original = kb.embedder.embed_passages
+
+    def counting(texts):  # type: ignore[no-untyped-def]
+        calls.append(len(texts))
+        return original(texts)
+
+    kb.embedder.embed_passages = counting  # type: ignore[method-assign]
+    try:
+        readers = parse_readers("user:alice")
+        kb.ingestor.ingest_document(ParsedDocument("x", "同じ文章です。", "one", "text/plain"), readers)
+        kb.ingestor.ingest_document(ParsedDocument("x", "同じ文章です。", "two", "text/plain"), readers)
+    finally:
+        kb.embedder.embed_passages = original  # type: ignore[method-assign]
+    assert calls == [1]
