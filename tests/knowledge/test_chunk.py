@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import pytest
 
 from sakuin.embeddings import Embedder
@@ -45,7 +47,7 @@ def test_chunks_keep_offsets_headings_and_never_cross_a_heading(embedder: Embedd
 
 def test_neighbouring_chunks_overlap_by_whole_sentences(embedder: Embedder) -> None:
     chunks = chunk_text(POLICY, embedder.count_tokens, target_tokens=40, overlap_tokens=20)
-    same_section = [(a, b) for a, b in zip(chunks, chunks[1:], strict=False) if a.headings == b.headings]
+    same_section = [(a, b) for a, b in pairwise(chunks) if a.headings == b.headings]
     assert any(b.start < a.end for a, b in same_section)
 
 
