@@ -229,6 +229,7 @@ app.add_typer(knowledge_commands.groups, name="groups")
 app.add_typer(knowledge_commands.docs, name="docs")
 app.command("ingest")(knowledge_commands.ingest)
 app.command("search")(knowledge_commands.search_command)
+app.command("watch")(knowledge_commands.watch_command)
 
 
 def main() -> None:

@@ -142,6 +142,43 @@ def ingest(
         raise typer.Exit(1)
 
 
+def watch_command(
+    ctx: typer.Context,
+    folder: Annotated[Path, typer.Argument(help="The folder to keep in sync.", exists=True, file_okay=False)],
+    readers: Annotated[
+        str, typer.Option(help="Who may read: user:NAME, group:NAME or everyone, comma-separated.")
+    ],
+    include: Annotated[list[str] | None, typer.Option(help="Glob of files to take (repeatable).")] = None,
+    exclude: Annotated[
+        list[str] | None, typer.Option(help="Glob of files to leave out (repeatable).")
+    ] = None,
+) -> None:
+    """Ingest a folder, then follow it: new and changed files are ingested, deleted ones removed."""
+    import threading
+
+    from sakuin.knowledge.watch import watch
+
+    def show(result: IngestResult) -> None:
+        if result.status != "unchanged":
+            detail = f": {escape(result.reason)}" if result.reason else ""
+            err.print(f"{result.status} {escape(result.source)}{detail}")
+
+    err.print(f"watching {folder} (Ctrl-C to stop)")
+    stop = threading.Event()
+    try:
+        watch(
+            _kb(ctx),
+            folder,
+            parse_readers(readers),
+            include=include or ["*"],
+            exclude=exclude or [],
+            stop=stop,
+            report=show,
+        )
+    except KeyboardInterrupt:
+        stop.set()
+
+
 @docs.command("list")
 def docs_list(
     ctx: typer.Context,

@@ -23,7 +23,7 @@ from sakuin.knowledge.chunk import chunk_text
 from sakuin.knowledge.parse import DEFAULT_MAX_BYTES, PARSERS, ParsedDocument, ParseError, parse_file
 from sakuin.knowledge.store.base import NewDocument, Store
 
-Status = Literal["added", "updated", "unchanged", "skipped", "failed"]
+Status = Literal["added", "updated", "unchanged", "deleted", "skipped", "failed"]
 
 
 @dataclass(frozen=True)
@@ -174,14 +174,19 @@ def files_under(path: Path, include: Sequence[str], exclude: Sequence[str]) -> l
         return [path]
     if not path.is_dir():
         raise ParseError(f"{path}: no such file or folder.")
-    chosen = []
-    for file in sorted(p for p in path.rglob("*") if p.is_file()):
-        relative = file.relative_to(path).as_posix()
-        if any(part.startswith(".") for part in file.relative_to(path).parts):
-            continue  # hidden files and folders (.git, .DS_Store) are never documents
-        if not any(fnmatch.fnmatch(relative, g) or fnmatch.fnmatch(file.name, g) for g in include):
-            continue
-        if any(fnmatch.fnmatch(relative, g) or fnmatch.fnmatch(file.name, g) for g in exclude):
-            continue
-        chosen.append(file)
-    return chosen
+    return [f for f in sorted(path.rglob("*")) if f.is_file() and is_wanted(path, f, include, exclude)]
+
+
+def is_wanted(root: Path, file: Path, include: Sequence[str], exclude: Sequence[str]) -> bool:
+    """Whether ``file`` under ``root`` matches an include glob and no exclude glob.
+
+    Globs match the path relative to ``root`` or the file name; hidden files and folders
+    (.git, .DS_Store) are never documents.
+    """
+    relative = file.relative_to(root)
+    if any(part.startswith(".") for part in relative.parts):
+        return False
+    names = (relative.as_posix(), file.name)
+    return any(fnmatch.fnmatch(n, g) for g in include for n in names) and not any(
+        fnmatch.fnmatch(n, g) for g in exclude for n in names
+    )

