@@ -55,6 +55,10 @@ class KnowledgeSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
+    store: Literal["sqlite", "postgres"] = Field(
+        "sqlite", description="sqlite (embedded) or postgres (scale)."
+    )
+    postgres_url: str | None = Field(None, description="postgres store: e.g. postgresql://user@host/db.")
     embedder: str = Field("multilingual-e5-small", description="Embedding model for dense search.")
     chunk_tokens: int = Field(200, ge=16, le=512, description="Target chunk size, in embedder tokens.")
     overlap_tokens: int = Field(40, ge=0, description="Overlap between neighbouring chunks, in tokens.")

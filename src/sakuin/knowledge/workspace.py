@@ -9,9 +9,10 @@ from functools import cached_property
 
 from sakuin.config import Settings
 from sakuin.embeddings import Embedder, load_embedder
+from sakuin.errors import ConfigError
 from sakuin.knowledge.ingest import Ingestor
 from sakuin.knowledge.search import Mode, search
-from sakuin.knowledge.store.base import NO_FILTERS, Hit, SearchFilters
+from sakuin.knowledge.store.base import NO_FILTERS, Hit, SearchFilters, Store
 from sakuin.knowledge.store.sqlite import SQLiteStore
 
 
@@ -20,7 +21,19 @@ class KnowledgeBase:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.store = SQLiteStore(settings.knowledge_db)
+        self.store = self._open_store()
+
+    def _open_store(self) -> Store:
+        knowledge = self.settings.knowledge
+        if knowledge.store == "sqlite":
+            return SQLiteStore(self.settings.knowledge_db)
+        if not knowledge.postgres_url:
+            raise ConfigError(
+                "the postgres store needs knowledge.postgres_url (postgresql://user@host/database)."
+            )
+        from sakuin.knowledge.store.postgres import PostgresStore
+
+        return PostgresStore(knowledge.postgres_url, dim=self.embedder.dim)
 
     @cached_property
     def embedder(self) -> Embedder:

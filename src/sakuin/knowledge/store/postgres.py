@@ -1,0 +1,434 @@
+"""PostgreSQL + pgvector store, for scale: HNSW, full-text search, and row-level security.
+
+The same interface and semantics as the SQLite store. The permission filter is in every query
+that selects candidates; HNSW scans run with ``hnsw.iterative_scan`` so a filtered query keeps
+scanning until it has k permitted rows. Behind that, row-level security is a second wall: reads
+run as a role that can only see the rows the asking user may read (``sakuin.user``), so even a
+query that forgot the filter could not leak.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import numpy as np
+import psycopg
+from psycopg.rows import dict_row
+
+from sakuin.knowledge import lexical
+from sakuin.knowledge.access import Reader, UnknownPrincipalError, check_name, readable_documents_sql
+from sakuin.knowledge.chunk import Chunk
+from sakuin.knowledge.store.base import (
+    NO_FILTERS,
+    DocumentNotFoundError,
+    DocumentRecord,
+    Hit,
+    NewDocument,
+    SearchFilters,
+)
+
+READER_ROLE = "sakuin_reader"
+READABLE = readable_documents_sql("current_setting('sakuin.user', true)")
+
+
+def _schema(dim: int) -> str:
+    return f"""
+    CREATE EXTENSION IF NOT EXISTS vector;
+    CREATE TABLE users (name TEXT PRIMARY KEY);
+    CREATE TABLE groups (name TEXT PRIMARY KEY);
+    CREATE TABLE memberships (
+        group_name TEXT NOT NULL REFERENCES groups(name) ON DELETE CASCADE,
+        user_name TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,
+        PRIMARY KEY (group_name, user_name)
+    );
+    CREATE INDEX memberships_by_user ON memberships(user_name);
+    CREATE TABLE documents (
+        id BIGSERIAL PRIMARY KEY,
+        source TEXT NOT NULL UNIQUE,
+        title TEXT NOT NULL,
+        text TEXT NOT NULL,
+        content_hash TEXT NOT NULL,
+        media_type TEXT NOT NULL,
+        tags JSONB NOT NULL DEFAULT '[]',
+        metadata JSONB NOT NULL DEFAULT '{{}}',
+        created TIMESTAMPTZ NOT NULL DEFAULT now(),
+        updated TIMESTAMPTZ NOT NULL DEFAULT now()
+    );
+    CREATE TABLE readers (
+        doc_id BIGINT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        kind TEXT NOT NULL CHECK (kind IN ('user', 'group', 'everyone')),
+        name TEXT NOT NULL,
+        PRIMARY KEY (doc_id, kind, name)
+    );
+    CREATE INDEX readers_by_name ON readers(kind, name);
+    CREATE TABLE chunks (
+        id BIGSERIAL PRIMARY KEY,
+        doc_id BIGINT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        ord INTEGER NOT NULL,
+        start_offset INTEGER NOT NULL,
+        end_offset INTEGER NOT NULL,
+        text TEXT NOT NULL,
+        headings JSONB NOT NULL DEFAULT '[]',
+        words TSVECTOR NOT NULL,
+        embedding VECTOR({dim}) NOT NULL
+    );
+    CREATE INDEX chunks_by_doc ON chunks(doc_id);
+    CREATE INDEX chunks_words ON chunks USING GIN (words);
+    CREATE INDEX chunks_embedding ON chunks USING hnsw (embedding vector_ip_ops);
+    CREATE TABLE embedding_cache (model TEXT NOT NULL, hash TEXT NOT NULL, vector REAL[] NOT NULL,
+                                  PRIMARY KEY (model, hash));
+    DO $$ BEGIN
+        IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{READER_ROLE}') THEN
+            CREATE ROLE {READER_ROLE} NOLOGIN;
+        END IF;
+    END $$;
+    GRANT USAGE ON SCHEMA public TO {READER_ROLE};
+    GRANT SELECT ON users, groups, memberships, documents, readers, chunks TO {READER_ROLE};
+    ALTER TABLE documents ENABLE ROW LEVEL SECURITY;
+    ALTER TABLE chunks ENABLE ROW LEVEL SECURITY;
+    CREATE POLICY owner_all ON documents TO CURRENT_USER USING (true);
+    CREATE POLICY owner_all ON chunks TO CURRENT_USER USING (true);
+    CREATE POLICY readable ON documents FOR SELECT TO {READER_ROLE} USING (id IN ({READABLE}));
+    CREATE POLICY readable ON chunks FOR SELECT TO {READER_ROLE} USING (doc_id IN ({READABLE}));
+    """
+
+
+class PostgresStore:
+    """The knowledge base in a PostgreSQL database with pgvector."""
+
+    def __init__(self, url: str, *, dim: int = 384) -> None:
+        self.url = url
+        self.dim = dim
+        self._db = psycopg.connect(url, row_factory=dict_row, autocommit=False)
+        self._lock = threading.RLock()
+        self._migrate()
+
+    # -- plumbing -----------------------------------------------------------------------------
+    def _migrate(self) -> None:
+        with self._lock, self._db.transaction():
+            self._db.execute("SELECT pg_advisory_xact_lock(7411)")  # one migrating process at a time
+            self._db.execute("CREATE TABLE IF NOT EXISTS sakuin_schema (version INTEGER NOT NULL)")
+            row = self._db.execute("SELECT version FROM sakuin_schema").fetchone()
+            if row is None:
+                self._db.execute(_schema(self.dim))
+                self._db.execute("INSERT INTO sakuin_schema VALUES (1)")
+
+    @contextmanager
+    def _write(self) -> Iterator[psycopg.Connection[dict[str, Any]]]:
+        with self._lock, self._db.transaction():
+            yield self._db
+
+    @contextmanager
+    def _read_as(self, user: str) -> Iterator[psycopg.Connection[dict[str, Any]]]:
+        """A transaction under the reader role: row-level security shows only ``user``'s rows."""
+        with self._lock, self._db.transaction():
+            self._require(self._db, "users", user, "user")
+            self._db.execute(f"SET LOCAL ROLE {READER_ROLE}")
+            self._db.execute("SELECT set_config('sakuin.user', %s, true)", (user,))
+            yield self._db
+
+    def _rows(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[dict[str, Any]]:
+        with self._lock, self._db.transaction():
+            return self._db.execute(sql, params).fetchall()
+
+    # -- principals ---------------------------------------------------------------------------
+    def add_user(self, name: str) -> None:
+        with self._write() as db:
+            db.execute("INSERT INTO users VALUES (%s) ON CONFLICT DO NOTHING", (check_name(name, "user"),))
+
+    def add_group(self, name: str, members: Sequence[str] = ()) -> None:
+        check_name(name, "group")
+        with self._write() as db:
+            db.execute("INSERT INTO groups VALUES (%s) ON CONFLICT DO NOTHING", (name,))
+            self._insert_members(db, name, members)
+
+    def add_members(self, group: str, users: Sequence[str]) -> None:
+        with self._write() as db:
+            self._require(db, "groups", group, "group")
+            self._insert_members(db, group, users)
+
+    def _insert_members(
+        self, db: psycopg.Connection[dict[str, Any]], group: str, users: Sequence[str]
+    ) -> None:
+        for user in users:
+            self._require(db, "users", user, "user")
+            db.execute("INSERT INTO memberships VALUES (%s, %s) ON CONFLICT DO NOTHING", (group, user))
+
+    def remove_members(self, group: str, users: Sequence[str]) -> None:
+        with self._write() as db:
+            self._require(db, "groups", group, "group")
+            for user in users:
+                db.execute("DELETE FROM memberships WHERE group_name = %s AND user_name = %s", (group, user))
+
+    @staticmethod
+    def _require(db: psycopg.Connection[dict[str, Any]], table: str, name: str, what: str) -> None:
+        if db.execute(f"SELECT 1 FROM {table} WHERE name = %s", (name,)).fetchone() is None:
+            raise UnknownPrincipalError(f"no {what} '{name}'; add it first (sakuin {what}s add {name}).")
+
+    def require_user(self, name: str) -> None:
+        with self._lock, self._db.transaction():
+            self._require(self._db, "users", name, "user")
+
+    def users(self) -> list[str]:
+        return [row["name"] for row in self._rows("SELECT name FROM users ORDER BY name")]
+
+    def groups(self) -> dict[str, list[str]]:
+        result: dict[str, list[str]] = {
+            r["name"]: [] for r in self._rows("SELECT name FROM groups ORDER BY name")
+        }
+        for row in self._rows("SELECT group_name, user_name FROM memberships ORDER BY user_name"):
+            result[row["group_name"]].append(row["user_name"])
+        return result
+
+    # -- documents ----------------------------------------------------------------------------
+    def put_document(
+        self, document: NewDocument, chunks: Sequence[Chunk], vectors: np.ndarray
+    ) -> tuple[int, bool]:
+        if len(chunks) != len(vectors):
+            raise ValueError("one vector per chunk")
+        with self._write() as db:
+            for reader in document.readers:
+                if reader.kind != "everyone":
+                    self._require(db, f"{reader.kind}s", reader.name, reader.kind)
+            old = db.execute(
+                "SELECT id, created FROM documents WHERE source = %s FOR UPDATE", (document.source,)
+            ).fetchone()
+            if old is not None:
+                db.execute("DELETE FROM documents WHERE id = %s", (old["id"],))
+            row = db.execute(
+                "INSERT INTO documents (source, title, text, content_hash, media_type, tags, metadata,"
+                " created)"
+                " VALUES (%s, %s, %s, %s, %s, %s, %s, COALESCE(%s, now())) RETURNING id",
+                (
+                    document.source,
+                    document.title,
+                    document.text,
+                    document.content_hash,
+                    document.media_type,
+                    json.dumps(list(document.tags), ensure_ascii=False),
+                    json.dumps(document.metadata, ensure_ascii=False),
+                    old["created"] if old else None,
+                ),
+            ).fetchone()
+            doc_id = int(row["id"]) if row else 0
+            self._insert_readers(db, doc_id, document.readers)
+            with db.cursor() as cursor:
+                cursor.executemany(
+                    "INSERT INTO chunks (doc_id, ord, start_offset, end_offset, text, headings, words,"
+                    " embedding)"
+                    " VALUES (%s, %s, %s, %s, %s, %s, to_tsvector('simple', %s), %s::vector)",
+                    [
+                        (
+                            doc_id,
+                            order,
+                            c.start,
+                            c.end,
+                            c.text,
+                            json.dumps(list(c.headings), ensure_ascii=False),
+                            lexical.index_text(c.for_embedding()),
+                            _vector(v),
+                        )
+                        for order, (c, v) in enumerate(zip(chunks, vectors, strict=True))
+                    ],
+                )
+        return doc_id, old is not None
+
+    @staticmethod
+    def _insert_readers(
+        db: psycopg.Connection[dict[str, Any]], doc_id: int, readers: frozenset[Reader]
+    ) -> None:
+        with db.cursor() as cursor:
+            cursor.executemany(
+                "INSERT INTO readers VALUES (%s, %s, %s)", [(doc_id, r.kind, r.name) for r in sorted(readers)]
+            )
+
+    def remember_vectors(self, model: str, vectors: dict[str, np.ndarray]) -> None:
+        with self._write() as db, db.cursor() as cursor:
+            cursor.executemany(
+                "INSERT INTO embedding_cache VALUES (%s, %s, %s) ON CONFLICT (model, hash) DO NOTHING",
+                [(model, h, [float(x) for x in v]) for h, v in vectors.items()],
+            )
+
+    def cached_vectors(self, model: str, hashes: Sequence[str]) -> dict[str, np.ndarray]:
+        rows = self._rows(
+            "SELECT hash, vector FROM embedding_cache WHERE model = %s AND hash = ANY(%s)",
+            (model, list(hashes)),
+        )
+        return {r["hash"]: np.asarray(r["vector"], dtype=np.float32) for r in rows}
+
+    def delete_document(self, document_id: int) -> None:
+        with self._write() as db:
+            if (
+                db.execute("DELETE FROM documents WHERE id = %s RETURNING id", (document_id,)).fetchone()
+                is None
+            ):
+                raise DocumentNotFoundError(f"no document {document_id}; list them with sakuin docs list.")
+
+    def set_readers(self, document_id: int, readers: frozenset[Reader]) -> None:
+        with self._write() as db:
+            if (
+                db.execute("SELECT 1 FROM documents WHERE id = %s FOR UPDATE", (document_id,)).fetchone()
+                is None
+            ):
+                raise DocumentNotFoundError(f"no document {document_id}; list them with sakuin docs list.")
+            for reader in readers:
+                if reader.kind != "everyone":
+                    self._require(db, f"{reader.kind}s", reader.name, reader.kind)
+            db.execute("DELETE FROM readers WHERE doc_id = %s", (document_id,))
+            self._insert_readers(db, document_id, readers)
+
+    _DOCUMENT_COLUMNS = (
+        "SELECT d.id, d.source, d.title, d.content_hash, d.media_type, d.tags, d.created, d.updated,"
+        " (SELECT COUNT(*) FROM chunks c WHERE c.doc_id = d.id) AS chunks,"
+        " (SELECT COALESCE(json_agg(json_build_array(r.kind, r.name)), '[]') FROM readers r"
+        "  WHERE r.doc_id = d.id) AS readers FROM documents d"
+    )
+
+    @staticmethod
+    def _record(row: dict[str, Any]) -> DocumentRecord:
+        readers = frozenset(Reader(kind, name) for kind, name in row["readers"])
+        return DocumentRecord(
+            row["id"],
+            row["source"],
+            row["title"],
+            row["content_hash"],
+            row["media_type"],
+            readers,
+            tuple(row["tags"]),
+            int(row["chunks"]),
+            row["created"],
+            row["updated"],
+        )
+
+    def document_by_source(self, source: str) -> DocumentRecord | None:
+        rows = self._rows(f"{self._DOCUMENT_COLUMNS} WHERE d.source = %s", (source,))
+        return self._record(rows[0]) if rows else None
+
+    def document(self, document_id: int, user: str | None = None) -> DocumentRecord:
+        if user is None:
+            rows = self._rows(f"{self._DOCUMENT_COLUMNS} WHERE d.id = %s", (document_id,))
+        else:
+            with self._read_as(user) as db:
+                rows = db.execute(
+                    f"{self._DOCUMENT_COLUMNS} WHERE d.id = %s AND d.id IN ({READABLE})",
+                    (document_id,),
+                ).fetchall()
+        if not rows:
+            raise DocumentNotFoundError(
+                f"no document {document_id} that you can read; list them with sakuin docs list."
+            )
+        return self._record(rows[0])
+
+    def document_text(self, document_id: int, user: str) -> str:
+        with self._read_as(user) as db:
+            row = db.execute(
+                f"SELECT text FROM documents d WHERE d.id = %s AND d.id IN ({READABLE})",
+                (document_id,),
+            ).fetchone()
+        if row is None:
+            raise DocumentNotFoundError(
+                f"no document {document_id} that you can read; list them with sakuin docs list."
+            )
+        return str(row["text"])
+
+    def documents(self, user: str | None = None) -> list[DocumentRecord]:
+        if user is None:
+            return [self._record(r) for r in self._rows(f"{self._DOCUMENT_COLUMNS} ORDER BY d.id")]
+        with self._read_as(user) as db:
+            rows = db.execute(f"{self._DOCUMENT_COLUMNS} WHERE d.id IN ({READABLE}) ORDER BY d.id").fetchall()
+        return [self._record(r) for r in rows]
+
+    # -- retrieval ----------------------------------------------------------------------------
+    @staticmethod
+    def _filter_sql(filters: SearchFilters, params: dict[str, Any]) -> str:
+        parts = [f"d.id IN ({READABLE})"]
+        if filters.source_prefix:
+            escaped = filters.source_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            params["source"] = escaped + "%"
+            parts.append("d.source LIKE %(source)s")
+        if filters.updated_after:
+            params["after"] = filters.updated_after
+            parts.append("d.updated >= %(after)s")
+        if filters.tags:
+            params["tags"] = json.dumps(list(filters.tags), ensure_ascii=False)
+            parts.append("d.tags @> %(tags)s::jsonb")
+        return " AND ".join(parts)
+
+    _HIT_COLUMNS = "c.id, c.doc_id, d.title, d.source, c.start_offset, c.end_offset, c.text, c.headings"
+
+    def lexical(self, query: str, user: str, k: int, filters: SearchFilters = NO_FILTERS) -> list[Hit]:
+        terms = sorted(set(lexical.terms(query)))
+        if not terms:
+            self.require_user(user)
+            return []
+        params: dict[str, Any] = {"query": " | ".join(_tsquery_term(t) for t in terms), "k": k}
+        sql = (
+            f"SELECT {self._HIT_COLUMNS}, ts_rank_cd(c.words, q) AS score"
+            " FROM chunks c JOIN documents d ON d.id = c.doc_id, to_tsquery('simple', %(query)s) q"
+            f" WHERE c.words @@ q AND {self._filter_sql(filters, params)}"
+            " ORDER BY score DESC, c.id LIMIT %(k)s"
+        )
+        with self._read_as(user) as db:
+            rows = db.execute(sql, params).fetchall()
+        return [_hit(r) for r in rows]
+
+    def dense(self, vector: np.ndarray, user: str, k: int, filters: SearchFilters = NO_FILTERS) -> list[Hit]:
+        params: dict[str, Any] = {"q": _vector(vector), "k": k}
+        sql = (
+            f"SELECT {self._HIT_COLUMNS}, -(c.embedding <#> %(q)s::vector) AS score"
+            " FROM chunks c JOIN documents d ON d.id = c.doc_id"
+            f" WHERE {self._filter_sql(filters, params)} ORDER BY c.embedding <#> %(q)s::vector LIMIT %(k)s"
+        )
+        with self._read_as(user) as db:
+            # keep scanning the graph until k rows pass the filter, instead of returning short
+            db.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
+            db.execute(f"SET LOCAL hnsw.ef_search = {max(40, 2 * k)}")
+            rows = db.execute(sql, params).fetchall()
+        return sorted((_hit(r) for r in rows), key=lambda h: -h.score)  # relaxed order: sort the k found
+
+    # -- health -------------------------------------------------------------------------------
+    def check_integrity(self) -> list[str]:
+        problems = []
+        orphans = self._rows(
+            "SELECT COUNT(*) AS n FROM readers r LEFT JOIN documents d ON d.id = r.doc_id WHERE d.id IS NULL"
+        )[0]["n"]
+        if orphans:
+            problems.append(f"{orphans} reader rows without a document")
+        empty = self._rows(
+            "SELECT COUNT(*) AS n FROM documents d WHERE NOT EXISTS"
+            " (SELECT 1 FROM readers r WHERE r.doc_id = d.id)"
+        )[0]["n"]
+        if empty:
+            problems.append(f"{empty} documents that nobody may read")
+        return problems
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+
+def _vector(values: np.ndarray) -> str:
+    return "[" + ",".join(f"{float(x):.7g}" for x in values) + "]"
+
+
+def _tsquery_term(term: str) -> str:
+    """A term quoted as a tsquery lexeme, so no character of it is read as an operator."""
+    return "'" + term.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def _hit(row: dict[str, Any]) -> Hit:
+    return Hit(
+        row["id"],
+        row["doc_id"],
+        row["title"],
+        row["source"],
+        row["start_offset"],
+        row["end_offset"],
+        row["text"],
+        tuple(row["headings"]),
+        float(row["score"]),
+    )
