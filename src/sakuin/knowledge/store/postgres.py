@@ -20,7 +20,7 @@ import psycopg
 from psycopg.rows import dict_row
 
 from sakuin.knowledge import lexical
-from sakuin.knowledge.access import Reader, UnknownPrincipalError, check_name, readable_documents_sql
+from sakuin.knowledge.access import Reader, readable_documents_sql
 from sakuin.knowledge.chunk import Chunk
 from sakuin.knowledge.store.base import (
     NO_FILTERS,
@@ -30,6 +30,7 @@ from sakuin.knowledge.store.base import (
     NewDocument,
     SearchFilters,
 )
+from sakuin.knowledge.store.sql import SQLStore
 
 READER_ROLE = "sakuin_reader"
 READABLE = readable_documents_sql("current_setting('sakuin.user', true)")
@@ -97,8 +98,10 @@ def _schema(dim: int) -> str:
     """
 
 
-class PostgresStore:
+class PostgresStore(SQLStore):
     """The knowledge base in a PostgreSQL database with pgvector."""
+
+    P = "%s"
 
     def __init__(self, url: str, *, dim: int = 384) -> None:
         self.url = url
@@ -126,7 +129,7 @@ class PostgresStore:
     def _read_as(self, user: str) -> Iterator[psycopg.Connection[dict[str, Any]]]:
         """A transaction under the reader role: row-level security shows only ``user``'s rows."""
         with self._lock, self._db.transaction():
-            self._require(self._db, "users", user, "user")
+            self.require_user(user)
             self._db.execute(f"SET LOCAL ROLE {READER_ROLE}")
             self._db.execute("SELECT set_config('sakuin.user', %s, true)", (user,))
             yield self._db
@@ -135,55 +138,6 @@ class PostgresStore:
         with self._lock, self._db.transaction():
             return self._db.execute(sql, params).fetchall()
 
-    # -- principals ---------------------------------------------------------------------------
-    def add_user(self, name: str) -> None:
-        with self._write() as db:
-            db.execute("INSERT INTO users VALUES (%s) ON CONFLICT DO NOTHING", (check_name(name, "user"),))
-
-    def add_group(self, name: str, members: Sequence[str] = ()) -> None:
-        check_name(name, "group")
-        with self._write() as db:
-            db.execute("INSERT INTO groups VALUES (%s) ON CONFLICT DO NOTHING", (name,))
-            self._insert_members(db, name, members)
-
-    def add_members(self, group: str, users: Sequence[str]) -> None:
-        with self._write() as db:
-            self._require(db, "groups", group, "group")
-            self._insert_members(db, group, users)
-
-    def _insert_members(
-        self, db: psycopg.Connection[dict[str, Any]], group: str, users: Sequence[str]
-    ) -> None:
-        for user in users:
-            self._require(db, "users", user, "user")
-            db.execute("INSERT INTO memberships VALUES (%s, %s) ON CONFLICT DO NOTHING", (group, user))
-
-    def remove_members(self, group: str, users: Sequence[str]) -> None:
-        with self._write() as db:
-            self._require(db, "groups", group, "group")
-            for user in users:
-                db.execute("DELETE FROM memberships WHERE group_name = %s AND user_name = %s", (group, user))
-
-    @staticmethod
-    def _require(db: psycopg.Connection[dict[str, Any]], table: str, name: str, what: str) -> None:
-        if db.execute(f"SELECT 1 FROM {table} WHERE name = %s", (name,)).fetchone() is None:
-            raise UnknownPrincipalError(f"no {what} '{name}'; add it first (sakuin {what}s add {name}).")
-
-    def require_user(self, name: str) -> None:
-        with self._lock, self._db.transaction():
-            self._require(self._db, "users", name, "user")
-
-    def users(self) -> list[str]:
-        return [row["name"] for row in self._rows("SELECT name FROM users ORDER BY name")]
-
-    def groups(self) -> dict[str, list[str]]:
-        result: dict[str, list[str]] = {
-            r["name"]: [] for r in self._rows("SELECT name FROM groups ORDER BY name")
-        }
-        for row in self._rows("SELECT group_name, user_name FROM memberships ORDER BY user_name"):
-            result[row["group_name"]].append(row["user_name"])
-        return result
-
     # -- documents ----------------------------------------------------------------------------
     def put_document(
         self, document: NewDocument, chunks: Sequence[Chunk], vectors: np.ndarray
@@ -191,9 +145,7 @@ class PostgresStore:
         if len(chunks) != len(vectors):
             raise ValueError("one vector per chunk")
         with self._write() as db:
-            for reader in document.readers:
-                if reader.kind != "everyone":
-                    self._require(db, f"{reader.kind}s", reader.name, reader.kind)
+            self._require_readers(db, document.readers)
             old = db.execute(
                 "SELECT id, created FROM documents WHERE source = %s FOR UPDATE", (document.source,)
             ).fetchone()
@@ -237,15 +189,6 @@ class PostgresStore:
                 )
         return doc_id, old is not None
 
-    @staticmethod
-    def _insert_readers(
-        db: psycopg.Connection[dict[str, Any]], doc_id: int, readers: frozenset[Reader]
-    ) -> None:
-        with db.cursor() as cursor:
-            cursor.executemany(
-                "INSERT INTO readers VALUES (%s, %s, %s)", [(doc_id, r.kind, r.name) for r in sorted(readers)]
-            )
-
     def remember_vectors(self, model: str, vectors: dict[str, np.ndarray]) -> None:
         with self._write() as db, db.cursor() as cursor:
             cursor.executemany(
@@ -267,19 +210,6 @@ class PostgresStore:
                 is None
             ):
                 raise DocumentNotFoundError(f"no document {document_id}; list them with sakuin docs list.")
-
-    def set_readers(self, document_id: int, readers: frozenset[Reader]) -> None:
-        with self._write() as db:
-            if (
-                db.execute("SELECT 1 FROM documents WHERE id = %s FOR UPDATE", (document_id,)).fetchone()
-                is None
-            ):
-                raise DocumentNotFoundError(f"no document {document_id}; list them with sakuin docs list.")
-            for reader in readers:
-                if reader.kind != "everyone":
-                    self._require(db, f"{reader.kind}s", reader.name, reader.kind)
-            db.execute("DELETE FROM readers WHERE doc_id = %s", (document_id,))
-            self._insert_readers(db, document_id, readers)
 
     _DOCUMENT_COLUMNS = (
         "SELECT d.id, d.source, d.title, d.content_hash, d.media_type, d.tags, d.created, d.updated,"

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from sakuin.knowledge import lexical
-from sakuin.knowledge.access import Reader, UnknownPrincipalError, check_name, readable_documents_sql
+from sakuin.knowledge.access import Reader, readable_documents_sql
 from sakuin.knowledge.chunk import Chunk
 from sakuin.knowledge.store.base import (
     NO_FILTERS,
@@ -32,6 +32,7 @@ from sakuin.knowledge.store.base import (
     NewDocument,
     SearchFilters,
 )
+from sakuin.knowledge.store.sql import SQLStore
 
 MIGRATIONS = [
     """
@@ -93,8 +94,10 @@ class _DenseIndex:
     matrix: np.ndarray
 
 
-class SQLiteStore:
+class SQLiteStore(SQLStore):
     """The knowledge base in one SQLite file."""
+
+    P = "?"
 
     def __init__(self, path: Path, *, embedding_model: str = "") -> None:
         self.path = path
@@ -135,54 +138,6 @@ class SQLiteStore:
             cursor.row_factory = sqlite3.Row
             return cursor.fetchall()
 
-    # -- principals ---------------------------------------------------------------------------
-    def add_user(self, name: str) -> None:
-        with self._write() as db:
-            db.execute("INSERT OR IGNORE INTO users VALUES (?)", (check_name(name, "user"),))
-
-    def add_group(self, name: str, members: Sequence[str] = ()) -> None:
-        check_name(name, "group")
-        with self._write() as db:
-            db.execute("INSERT OR IGNORE INTO groups VALUES (?)", (name,))
-            self._insert_members(db, name, members)
-
-    def add_members(self, group: str, users: Sequence[str]) -> None:
-        with self._write() as db:
-            self._require(db, "groups", group, "group")
-            self._insert_members(db, group, users)
-
-    def _insert_members(self, db: sqlite3.Connection, group: str, users: Sequence[str]) -> None:
-        for user in users:
-            self._require(db, "users", user, "user")
-            db.execute("INSERT OR IGNORE INTO memberships VALUES (?, ?)", (group, user))
-
-    def remove_members(self, group: str, users: Sequence[str]) -> None:
-        with self._write() as db:
-            self._require(db, "groups", group, "group")
-            db.executemany(
-                "DELETE FROM memberships WHERE group_name = ? AND user_name = ?", [(group, u) for u in users]
-            )
-
-    @staticmethod
-    def _require(db: sqlite3.Connection, table: str, name: str, what: str) -> None:
-        if db.execute(f"SELECT 1 FROM {table} WHERE name = ?", (name,)).fetchone() is None:
-            raise UnknownPrincipalError(f"no {what} '{name}'; add it first (sakuin {what}s add {name}).")
-
-    def require_user(self, name: str) -> None:
-        with self._lock:
-            self._require(self._db, "users", name, "user")
-
-    def users(self) -> list[str]:
-        return [row["name"] for row in self._rows("SELECT name FROM users ORDER BY name")]
-
-    def groups(self) -> dict[str, list[str]]:
-        result: dict[str, list[str]] = {
-            row["name"]: [] for row in self._rows("SELECT name FROM groups ORDER BY name")
-        }
-        for row in self._rows("SELECT group_name, user_name FROM memberships ORDER BY user_name"):
-            result[row["group_name"]].append(row["user_name"])
-        return result
-
     # -- documents ----------------------------------------------------------------------------
     def put_document(
         self, document: NewDocument, chunks: Sequence[Chunk], vectors: np.ndarray
@@ -191,9 +146,7 @@ class SQLiteStore:
             raise ValueError("one vector per chunk")
         now = time.time()
         with self._write() as db:
-            for reader in document.readers:
-                if reader.kind != "everyone":
-                    self._require(db, f"{reader.kind}s", reader.name, reader.kind)
+            self._require_readers(db, document.readers)
             old = db.execute(
                 "SELECT id, created FROM documents WHERE source = ?", (document.source,)
             ).fetchone()
@@ -260,12 +213,6 @@ class SQLiteStore:
         return found
 
     @staticmethod
-    def _insert_readers(db: sqlite3.Connection, doc_id: int, readers: frozenset[Reader]) -> None:
-        db.executemany(
-            "INSERT INTO readers VALUES (?, ?, ?)", [(doc_id, r.kind, r.name) for r in sorted(readers)]
-        )
-
-    @staticmethod
     def _delete(db: sqlite3.Connection, doc_id: int) -> None:
         db.execute(
             "DELETE FROM chunks_fts WHERE rowid IN (SELECT id FROM chunks WHERE doc_id = ?)", (doc_id,)
@@ -277,16 +224,6 @@ class SQLiteStore:
             if db.execute("SELECT 1 FROM documents WHERE id = ?", (document_id,)).fetchone() is None:
                 raise DocumentNotFoundError(f"no document {document_id}; list them with sakuin docs list.")
             self._delete(db, document_id)
-
-    def set_readers(self, document_id: int, readers: frozenset[Reader]) -> None:
-        with self._write() as db:
-            if db.execute("SELECT 1 FROM documents WHERE id = ?", (document_id,)).fetchone() is None:
-                raise DocumentNotFoundError(f"no document {document_id}; list them with sakuin docs list.")
-            for reader in readers:
-                if reader.kind != "everyone":
-                    self._require(db, f"{reader.kind}s", reader.name, reader.kind)
-            db.execute("DELETE FROM readers WHERE doc_id = ?", (document_id,))
-            self._insert_readers(db, document_id, readers)
 
     _DOCUMENT_COLUMNS = (
         "SELECT d.id, d.source, d.title, d.content_hash, d.media_type, d.tags, d.created, d.updated,"
