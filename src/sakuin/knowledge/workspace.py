@@ -33,12 +33,22 @@ class KnowledgeBase:
             )
         from sakuin.knowledge.store.postgres import PostgresStore
 
-        return PostgresStore(knowledge.postgres_url, dim=self.embedder.dim)
+        # the vector column's width is fixed when the schema is made, so the embedder comes first
+        embedder = self.__dict__.get("embedder") or self._load_embedder()
+        store = PostgresStore(knowledge.postgres_url, dim=embedder.dim)
+        store.bind_embedder(embedder.name)
+        self.__dict__["embedder"] = embedder
+        return store
+
+    def _load_embedder(self) -> Embedder:
+        return load_embedder(self.settings.knowledge.embedder, self.settings.model.threads)
 
     @cached_property
     def embedder(self) -> Embedder:
-        """Loaded on first use: managing users needs no embedder."""
-        return load_embedder(self.settings.knowledge.embedder, self.settings.model.threads)
+        """Loaded on first use (managing users needs no embedder), and checked against the store."""
+        embedder = self._load_embedder()
+        self.store.bind_embedder(embedder.name)
+        return embedder
 
     @cached_property
     def ingestor(self) -> Ingestor:

@@ -78,6 +78,10 @@ class Hit:
 class Store(Protocol):
     """Documents, chunks, vectors, principals and the permission filter, in one place."""
 
+    def bind_embedder(self, name: str) -> None:
+        """Tie the store to the embedder whose vectors it holds (refuse another one later)."""
+        ...
+
     # principals
     def add_user(self, name: str) -> None: ...
     def add_group(self, name: str, members: Sequence[str] = ()) -> None: ...

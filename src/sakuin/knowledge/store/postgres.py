@@ -80,6 +80,7 @@ def _schema(dim: int) -> str:
     CREATE INDEX chunks_by_doc ON chunks(doc_id);
     CREATE INDEX chunks_words ON chunks USING GIN (words);
     CREATE INDEX chunks_embedding ON chunks USING hnsw (embedding vector_ip_ops);
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     CREATE TABLE embedding_cache (model TEXT NOT NULL, hash TEXT NOT NULL, vector REAL[] NOT NULL,
                                   PRIMARY KEY (model, hash));
     DO $$ BEGIN

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
+from sakuin.errors import ConfigError
 from sakuin.knowledge.access import Reader, UnknownPrincipalError, check_name
 from sakuin.knowledge.store.base import DocumentNotFoundError
 
@@ -50,6 +51,17 @@ class SQLStore(ABC):
     def _insert_readers(self, db: Connection, doc_id: int, readers: frozenset[Reader]) -> None:
         for reader in sorted(readers):
             db.execute(self._sql("INSERT INTO readers VALUES (?, ?, ?)"), (doc_id, reader.kind, reader.name))
+
+    def bind_embedder(self, name: str) -> None:
+        """Record which embedder made the stored vectors; refuse to mix in vectors of another."""
+        with self._write() as db:
+            db.execute(self._sql("INSERT INTO meta VALUES ('embedder', ?) ON CONFLICT DO NOTHING"), (name,))
+        stored = self._rows("SELECT value FROM meta WHERE key = 'embedder'")[0]["value"]
+        if stored != name:
+            raise ConfigError(
+                f"this knowledge base was embedded with '{stored}', not '{name}'; set knowledge.embedder "
+                "back, or ingest into a new data directory (or database) with the new embedder."
+            )
 
     def add_user(self, name: str) -> None:
         with self._write() as db:
