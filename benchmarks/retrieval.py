@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -59,14 +58,21 @@ def load_jsquad(path: Path) -> tuple[list[ParsedDocument], list[tuple[str, str]]
 def quality(
     kb: KnowledgeBase, questions: list[tuple[str, str]]
 ) -> tuple[dict[str, dict[str, float]], dict[str, list[float]]]:
-    """Recall@k and MRR@10 per mode (document level), and each query's latency in ms."""
+    """Recall@k and MRR@10 per mode (document level), and each query's search time in ms.
+
+    Queries are embedded in one batch first (as a batch search would); the times here are the
+    searches alone, and ``latency`` measures single queries end to end, embedding included.
+    """
+    vectors = kb.embedder.embed_queries([q for q, _ in questions])
     metrics: dict[str, dict[str, float]] = {}
     latencies: dict[str, list[float]] = {}
     for mode in MODES:
         ranks, times = [], []
-        for question, gold in track(questions, description=f"{mode:>7} queries", transient=True):
+        for number, (question, gold) in enumerate(
+            track(questions, description=f"{mode:>7} queries", transient=True)
+        ):
             start = time.perf_counter()
-            hits = kb.search(question, USER, k=10, mode=mode)
+            hits = kb.search(question, USER, k=10, mode=mode, vector=vectors[number])
             times.append((time.perf_counter() - start) * 1000)
             sources = list(dict.fromkeys(h.source for h in hits))
             ranks.append(sources.index(gold) + 1 if gold in sources else None)
@@ -204,6 +210,7 @@ def main() -> None:
         chunks = sum(d.chunks for d in kb.store.documents())
         metrics, latencies = quality(kb, questions)
         small = {m: {"p50_ms": percentile(t, 50), "p95_ms": percentile(t, 95)} for m, t in latencies.items()}
+        small_end_to_end = latency(kb, questions, args.latency_runs)
         padding_s = pad(kb, args.pad_to)
         padded_chunks = sum(d.chunks for d in kb.store.documents())
         large = latency(kb, questions, args.latency_runs)
@@ -222,18 +229,19 @@ def main() -> None:
         "recall@5",
         "recall@10",
         "MRR@10",
-        f"p50/p95 ms ({chunks} chunks)",
-        f"p50/p95 ms ({padded_chunks} chunks)",
+        f"p50/p95 ms, {chunks} chunks",
+        f"p50/p95 ms, {padded_chunks} chunks",
     ):
         table.add_column(column, justify="right")
     for mode in MODES:
         table.add_row(
             mode,
             *(f"{metrics[mode][k]:.3f}" for k in ("recall@1", "recall@5", "recall@10", "mrr@10")),
-            f"{small[mode]['p50_ms']} / {small[mode]['p95_ms']}",
+            f"{small_end_to_end[mode]['p50_ms']} / {small_end_to_end[mode]['p95_ms']}",
             f"{large[mode]['p50_ms']} / {large[mode]['p95_ms']}",
         )
     console.print(table)
+    console.print("latencies are end to end for one query (embedding included); recall is per document")
     console.print(
         f"ingest: {len(documents) / ingest_s:.1f} documents/s, {chunks / ingest_s:.1f} chunks/s; "
         f"fresh document searchable {fresh['searchable_after_ingest_s']} s after ingest returned"
@@ -245,15 +253,15 @@ def main() -> None:
         "chunks": chunks,
         "questions": len(questions),
         "quality": metrics,
-        "latency_ms": small,
-        "padded": {"chunks": padded_chunks, "latency_ms": large, "padding_s": round(padding_s, 1)},
+        "search_ms_without_query_embedding": small,
+        "end_to_end_latency_ms": small_end_to_end,
+        "padded": {"chunks": padded_chunks, "end_to_end_latency_ms": large, "padding_s": round(padding_s, 1)},
         "ingest": {
             "seconds": round(ingest_s, 1),
             "documents_per_s": round(len(documents) / ingest_s, 2),
             "chunks_per_s": round(chunks / ingest_s, 2),
         },
         "freshness": fresh,
-        "median_query_ms_by_mode": {m: round(statistics.median(t), 1) for m, t in latencies.items()},
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     everything = json.loads(RESULTS.read_text(encoding="utf-8")) if RESULTS.exists() else {}

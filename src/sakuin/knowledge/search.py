@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Literal
 
+import numpy as np
+
 from sakuin.embeddings.base import Embedder
 from sakuin.errors import SakuinError
 from sakuin.knowledge.store.base import NO_FILTERS, Hit, SearchFilters, Store
@@ -31,13 +33,19 @@ def search(
     mode: Mode = "hybrid",
     filters: SearchFilters = NO_FILTERS,
     candidates: int = 50,
+    vector: np.ndarray | None = None,
 ) -> list[Hit]:
-    """The ``k`` best chunks for ``query`` among those ``user`` may read."""
+    """The ``k`` best chunks for ``query`` among those ``user`` may read.
+
+    ``vector`` is the query's embedding when the caller has it already: batch searches embed
+    all their queries in one call, several times faster than one at a time.
+    """
     if not query.strip():
         raise EmptyQueryError("the search query is empty; say what to look for.")
     if mode == "lexical":
         return store.lexical(query, user, k, filters)
-    vector = embedder.embed_queries([query])[0]
+    if vector is None:
+        vector = embedder.embed_queries([query])[0]
     if mode == "dense":
         return store.dense(vector, user, k, filters)
     pool = max(candidates, k)

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from functools import cached_property
 
+import numpy as np
+
 from sakuin.config import Settings
 from sakuin.embeddings import Embedder, load_embedder
 from sakuin.errors import ConfigError
@@ -69,8 +71,9 @@ class KnowledgeBase:
         k: int = 10,
         mode: Mode = "hybrid",
         filters: SearchFilters = NO_FILTERS,
+        vector: np.ndarray | None = None,
     ) -> list[Hit]:
-        return search(self.store, self.embedder, query, user, k=k, mode=mode, filters=filters)
+        return search(self.store, self.embedder, query, user, k=k, mode=mode, filters=filters, vector=vector)
 
     def close(self) -> None:
         self.store.close()

@@ -331,8 +331,9 @@ class SQLiteStore(SQLStore):
         if not permitted_rows:
             return []
         # One matrix-vector product over every chunk, then forbidden rows are ruled out: cheaper
-        # than copying the permitted rows out of the matrix first.
-        scores = index.matrix @ np.asarray(vector, np.float32)
+        # than copying the permitted rows out of the matrix first. einsum, not `@`: OpenBLAS's
+        # threads busy-wait after a product and slowed the next query embedding ~8x (measured).
+        scores = np.einsum("ij,j->i", index.matrix, np.asarray(vector, np.float32))
         scores[~mask] = -np.inf
         k = min(k, permitted_rows)
         top = np.argpartition(-scores, k - 1)[:k]
