@@ -1,4 +1,4 @@
-"""Stores behind one interface: SQLite (embedded default)."""
+"""Stores behind one interface: SQLite (embedded default) and PostgreSQL + pgvector (scale)."""
 
 from sakuin.knowledge.store.base import DocumentRecord, Hit, NewDocument, SearchFilters, Store
 
