@@ -220,7 +220,7 @@ def main() -> None:
             server.cleanup()
 
     table = Table(
-        title=f"JSQuAD retrieval on SQLite: {len(documents)} paragraphs ({chunks} chunks), "
+        title=f"JSQuAD retrieval on {args.store}: {len(documents)} paragraphs ({chunks} chunks), "
         f"{len(questions)} questions"
     )
     for column in (
