@@ -24,6 +24,15 @@ groups = typer.Typer(help="Groups of users; documents can be shared with a group
 docs = typer.Typer(help="Documents in the knowledge base.", no_args_is_help=True)
 
 AsUser = Annotated[str, typer.Option("--as", help="The user asking: only what they may read is used.")]
+ReadersOption = Annotated[
+    str, typer.Option("--readers", help="Who may read: user:NAME, group:NAME or everyone, comma-separated.")
+]
+IncludeOption = Annotated[
+    list[str] | None, typer.Option("--include", help="Glob of files to take (repeatable).")
+]
+ExcludeOption = Annotated[
+    list[str] | None, typer.Option("--exclude", help="Glob of files to leave out (repeatable).")
+]
 
 
 def _kb(ctx: typer.Context) -> KnowledgeBase:
@@ -89,13 +98,9 @@ def groups_list(ctx: typer.Context) -> None:
 def ingest(
     ctx: typer.Context,
     path: Annotated[Path, typer.Argument(help="A file or a folder (searched recursively).")],
-    readers: Annotated[
-        str, typer.Option(help="Who may read: user:NAME, group:NAME or everyone, comma-separated.")
-    ],
-    include: Annotated[list[str] | None, typer.Option(help="Glob of files to take (repeatable).")] = None,
-    exclude: Annotated[
-        list[str] | None, typer.Option(help="Glob of files to leave out (repeatable).")
-    ] = None,
+    readers: ReadersOption,
+    include: IncludeOption = None,
+    exclude: ExcludeOption = None,
     tag: Annotated[list[str] | None, typer.Option(help="Tag the documents (repeatable).")] = None,
     rows: Annotated[bool, typer.Option(help="CSV/JSONL: one document per row.")] = False,
     text_field: Annotated[str | None, typer.Option(help="With --rows: the column holding the text.")] = None,
@@ -145,13 +150,9 @@ def ingest(
 def watch_command(
     ctx: typer.Context,
     folder: Annotated[Path, typer.Argument(help="The folder to keep in sync.", exists=True, file_okay=False)],
-    readers: Annotated[
-        str, typer.Option(help="Who may read: user:NAME, group:NAME or everyone, comma-separated.")
-    ],
-    include: Annotated[list[str] | None, typer.Option(help="Glob of files to take (repeatable).")] = None,
-    exclude: Annotated[
-        list[str] | None, typer.Option(help="Glob of files to leave out (repeatable).")
-    ] = None,
+    readers: ReadersOption,
+    include: IncludeOption = None,
+    exclude: ExcludeOption = None,
 ) -> None:
     """Ingest a folder, then follow it: new and changed files are ingested, deleted ones removed."""
     import threading
