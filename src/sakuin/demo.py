@@ -1,4 +1,6 @@
-"""The short tour of the default model that ``make run`` shows until the knowledge base lands.
+"""The short tour of the default model that ``make run`` shows.
+
+It stays the main job until the web app over the example workspace lands.
 
 It shows the two things everything else is built on: completion from a few-shot prompt (in
 Japanese and English) and label scoring, where the model reads a review once and the label
