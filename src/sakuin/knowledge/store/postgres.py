@@ -30,7 +30,7 @@ from sakuin.knowledge.store.base import (
     NewDocument,
     SearchFilters,
 )
-from sakuin.knowledge.store.sql import SQLStore
+from sakuin.knowledge.store.sql import PRINCIPAL_TABLES, SQLStore
 
 READER_ROLE = "sakuin_reader"
 READABLE = readable_documents_sql("current_setting('sakuin.user', true)")
@@ -39,14 +39,7 @@ READABLE = readable_documents_sql("current_setting('sakuin.user', true)")
 def _schema(dim: int) -> str:
     return f"""
     CREATE EXTENSION IF NOT EXISTS vector;
-    CREATE TABLE users (name TEXT PRIMARY KEY);
-    CREATE TABLE groups (name TEXT PRIMARY KEY);
-    CREATE TABLE memberships (
-        group_name TEXT NOT NULL REFERENCES groups(name) ON DELETE CASCADE,
-        user_name TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,
-        PRIMARY KEY (group_name, user_name)
-    );
-    CREATE INDEX memberships_by_user ON memberships(user_name);
+    {PRINCIPAL_TABLES}
     CREATE TABLE documents (
         id BIGSERIAL PRIMARY KEY,
         source TEXT NOT NULL UNIQUE,

@@ -15,6 +15,18 @@ from sakuin.errors import ConfigError
 from sakuin.knowledge.access import Reader, UnknownPrincipalError, check_name
 from sakuin.knowledge.store.base import DocumentNotFoundError
 
+# Users, groups and memberships: the same DDL in both dialects, part of each store's first migration.
+PRINCIPAL_TABLES = """
+    CREATE TABLE users (name TEXT PRIMARY KEY);
+    CREATE TABLE groups (name TEXT PRIMARY KEY);
+    CREATE TABLE memberships (
+        group_name TEXT NOT NULL REFERENCES groups(name) ON DELETE CASCADE,
+        user_name TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,
+        PRIMARY KEY (group_name, user_name)
+    );
+    CREATE INDEX memberships_by_user ON memberships(user_name);
+"""
+
 
 class Connection(Protocol):
     """The part of a DB-API connection both drivers offer."""

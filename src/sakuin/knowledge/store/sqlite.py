@@ -32,18 +32,11 @@ from sakuin.knowledge.store.base import (
     NewDocument,
     SearchFilters,
 )
-from sakuin.knowledge.store.sql import SQLStore
+from sakuin.knowledge.store.sql import PRINCIPAL_TABLES, SQLStore
 
 MIGRATIONS = [
-    """
-    CREATE TABLE users (name TEXT PRIMARY KEY);
-    CREATE TABLE groups (name TEXT PRIMARY KEY);
-    CREATE TABLE memberships (
-        group_name TEXT NOT NULL REFERENCES groups(name) ON DELETE CASCADE,
-        user_name TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,
-        PRIMARY KEY (group_name, user_name)
-    );
-    CREATE INDEX memberships_by_user ON memberships(user_name);
+    PRINCIPAL_TABLES
+    + """
     CREATE TABLE documents (
         id INTEGER PRIMARY KEY,
         source TEXT NOT NULL UNIQUE,
