@@ -370,14 +370,13 @@ class SQLiteStore(SQLStore):
             " WHERE v.chunk_id > ? ORDER BY v.chunk_id",
             (newest,),
         )
+        held = index.matrix if keep.all() else index.matrix[keep]  # no copy when nothing was deleted
+        matrix = held
         if rows:
             fresh = np.frombuffer(b"".join(r["vector"] for r in rows), dtype=np.float32).reshape(
                 len(rows), -1
             )
-            kept = index.matrix[keep] if index.matrix.size else np.zeros((0, fresh.shape[1]), np.float32)
-            matrix = np.concatenate([kept, fresh])
-        else:
-            matrix = index.matrix[keep] if index.matrix.size else index.matrix
+            matrix = np.concatenate([held, fresh]) if held.size else fresh
         self._dense = _DenseIndex(
             generation,
             np.concatenate([index.chunk_ids[keep], np.array([r["chunk_id"] for r in rows], dtype=np.int64)]),
