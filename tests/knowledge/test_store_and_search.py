@@ -92,6 +92,9 @@ def test_filters(company: KnowledgeBase) -> None:
     company.store.add_group("all", ["alice"])
     hits = company.search("東京 大阪 休暇", "alice", k=10, filters=SearchFilters(source_prefix="public/"))
     assert sources(hits) == {"public/office.md"}
+    # LIKE wildcards in a prefix are taken literally
+    assert not company.search("東京", "alice", k=10, filters=SearchFilters(source_prefix="pub_ic/"))
+    assert not company.search("東京", "alice", k=10, filters=SearchFilters(source_prefix="%"))
 
 
 def test_unknown_principals_and_documents_are_errors(company: KnowledgeBase) -> None:

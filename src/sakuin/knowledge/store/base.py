@@ -17,6 +17,10 @@ from sakuin.knowledge.chunk import Chunk
 class DocumentNotFoundError(SakuinError):
     """A document id that does not exist (or that the user may not see)."""
 
+    def __init__(self, document_id: int, *, readable: bool = False) -> None:
+        which = " that you can read" if readable else ""
+        super().__init__(f"no document {document_id}{which}; list them with sakuin docs list.")
+
 
 @dataclass(frozen=True)
 class NewDocument:

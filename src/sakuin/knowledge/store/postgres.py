@@ -30,7 +30,7 @@ from sakuin.knowledge.store.base import (
     NewDocument,
     SearchFilters,
 )
-from sakuin.knowledge.store.sql import PRINCIPAL_TABLES, SQLStore
+from sakuin.knowledge.store.sql import PRINCIPAL_TABLES, SQLStore, like_prefix
 
 READER_ROLE = "sakuin_reader"
 READABLE = readable_documents_sql("current_setting('sakuin.user', true)")
@@ -203,7 +203,7 @@ class PostgresStore(SQLStore):
                 db.execute("DELETE FROM documents WHERE id = %s RETURNING id", (document_id,)).fetchone()
                 is None
             ):
-                raise DocumentNotFoundError(f"no document {document_id}; list them with sakuin docs list.")
+                raise DocumentNotFoundError(document_id)
 
     _DOCUMENT_COLUMNS = (
         "SELECT d.id, d.source, d.title, d.content_hash, d.media_type, d.tags, d.created, d.updated,"
@@ -242,9 +242,7 @@ class PostgresStore(SQLStore):
                     (document_id,),
                 ).fetchall()
         if not rows:
-            raise DocumentNotFoundError(
-                f"no document {document_id} that you can read; list them with sakuin docs list."
-            )
+            raise DocumentNotFoundError(document_id, readable=True)
         return self._record(rows[0])
 
     def document_text(self, document_id: int, user: str) -> str:
@@ -254,9 +252,7 @@ class PostgresStore(SQLStore):
                 (document_id,),
             ).fetchone()
         if row is None:
-            raise DocumentNotFoundError(
-                f"no document {document_id} that you can read; list them with sakuin docs list."
-            )
+            raise DocumentNotFoundError(document_id, readable=True)
         return str(row["text"])
 
     def documents(self, user: str | None = None) -> list[DocumentRecord]:
@@ -271,8 +267,7 @@ class PostgresStore(SQLStore):
     def _filter_sql(filters: SearchFilters, params: dict[str, Any]) -> str:
         parts = [f"d.id IN ({READABLE})"]
         if filters.source_prefix:
-            escaped = filters.source_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            params["source"] = escaped + "%"
+            params["source"] = like_prefix(filters.source_prefix)
             parts.append("d.source LIKE %(source)s")
         if filters.updated_after:
             params["after"] = filters.updated_after

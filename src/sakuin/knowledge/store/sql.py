@@ -28,6 +28,11 @@ PRINCIPAL_TABLES = """
 """
 
 
+def like_prefix(prefix: str) -> str:
+    """A LIKE pattern (with ESCAPE '\\') matching strings that start with ``prefix`` literally."""
+    return prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
 class Connection(Protocol):
     """The part of a DB-API connection both drivers offer."""
 
@@ -128,7 +133,7 @@ class SQLStore(ABC):
                 db.execute(self._sql("SELECT 1 FROM documents WHERE id = ?"), (document_id,)).fetchone()
                 is None
             ):
-                raise DocumentNotFoundError(f"no document {document_id}; list them with sakuin docs list.")
+                raise DocumentNotFoundError(document_id)
             self._require_readers(db, readers)
             db.execute(self._sql("DELETE FROM readers WHERE doc_id = ?"), (document_id,))
             self._insert_readers(db, document_id, readers)

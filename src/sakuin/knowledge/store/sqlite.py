@@ -32,7 +32,7 @@ from sakuin.knowledge.store.base import (
     NewDocument,
     SearchFilters,
 )
-from sakuin.knowledge.store.sql import PRINCIPAL_TABLES, SQLStore
+from sakuin.knowledge.store.sql import PRINCIPAL_TABLES, SQLStore, like_prefix
 
 MIGRATIONS = [
     PRINCIPAL_TABLES
@@ -215,7 +215,7 @@ class SQLiteStore(SQLStore):
     def delete_document(self, document_id: int) -> None:
         with self._write() as db:
             if db.execute("SELECT 1 FROM documents WHERE id = ?", (document_id,)).fetchone() is None:
-                raise DocumentNotFoundError(f"no document {document_id}; list them with sakuin docs list.")
+                raise DocumentNotFoundError(document_id)
             self._delete(db, document_id)
 
     _DOCUMENT_COLUMNS = (
@@ -254,9 +254,7 @@ class SQLiteStore(SQLStore):
             sql, params = f"{sql} AND d.id IN ({readable_documents_sql()})", {**params, "user": user}
         rows = self._rows(sql, params)
         if not rows:
-            raise DocumentNotFoundError(
-                f"no document {document_id} that you can read; list them with sakuin docs list."
-            )
+            raise DocumentNotFoundError(document_id, readable=True)
         return self._record(rows[0])
 
     def document_text(self, document_id: int, user: str) -> str:
@@ -279,8 +277,7 @@ class SQLiteStore(SQLStore):
         """Permission filter plus the optional ones, as one condition on ``d``."""
         parts = [f"d.id IN ({readable_documents_sql()})"]
         if filters.source_prefix:
-            escaped = filters.source_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            params["source"] = escaped + "%"
+            params["source"] = like_prefix(filters.source_prefix)
             parts.append("d.source LIKE :source ESCAPE '\\'")
         if filters.updated_after:
             params["after"] = filters.updated_after.timestamp()
