@@ -16,8 +16,9 @@ from rich.table import Table
 from sakuin.config import load_settings
 from sakuin.errors import SakuinError
 from sakuin.knowledge import commands as knowledge_commands
-from sakuin.models import LanguageModel, Message, load_model
-from sakuin.terminal import err, out, settings_of
+from sakuin.models import Message
+from sakuin.terminal import err, model_of, out, settings_of
+from sakuin.write import commands as write_commands
 
 app = typer.Typer(
     name="sakuin",
@@ -54,12 +55,6 @@ def _root(
     ctx.obj = load_settings(data_dir, **({"model": chosen} if chosen else {}))
 
 
-def _load(ctx: typer.Context) -> LanguageModel:
-    settings = settings_of(ctx)
-    with err.status(f"loading {settings.model.name} ({settings.model.backend})…"):
-        return load_model(settings)
-
-
 @app.command()
 def generate(
     ctx: typer.Context,
@@ -79,7 +74,7 @@ def generate(
     """Continue a prompt, streaming tokens as they are decoded."""
     text = sys.stdin.read() if prompt == "-" else prompt
     stops = [s.encode().decode("unicode_escape") if "\\" in s else s for s in stop or []]
-    model = _load(ctx)
+    model = model_of(ctx)
     if as_json:
         done = model.generate(text, max_tokens=max_tokens, temperature=temperature, stop=stops, seed=seed)
         out.print_json(json.dumps(done.__dict__, ensure_ascii=False))
@@ -99,7 +94,7 @@ def chat(
     temperature: Annotated[float, typer.Option(min=0.0)] = 0.0,
 ) -> None:
     """Talk to a model that has a chat template (e.g. --model smollm2-135m-instruct)."""
-    model = _load(ctx)
+    model = model_of(ctx)
     history: list[Message] = [Message("system", system)] if system else []
 
     def turn(user: str) -> None:
@@ -189,7 +184,7 @@ def serve_model(
 
     from sakuin.models.openai_server import create_app
 
-    model = _load(ctx)
+    model = model_of(ctx)
     err.print(f"serving {model.name} at http://{host}:{port}/v1")
     uvicorn.run(create_app(model), host=host, port=port, log_level="warning")
 
@@ -208,7 +203,7 @@ def demo(ctx: typer.Context) -> None:
     from sakuin.demo import answers, label_reviews
 
     started = time.perf_counter()
-    model = _load(ctx)
+    model = model_of(ctx)
     out.print(
         f"[bold]{model.name}[/] loaded in {time.perf_counter() - started:.1f} s "
         f"(context {model.context_length} tokens)\n"
@@ -227,9 +222,13 @@ def demo(ctx: typer.Context) -> None:
 app.add_typer(knowledge_commands.users, name="users")
 app.add_typer(knowledge_commands.groups, name="groups")
 app.add_typer(knowledge_commands.docs, name="docs")
+app.add_typer(knowledge_commands.workspace, name="workspace")
 app.command("ingest")(knowledge_commands.ingest)
 app.command("search")(knowledge_commands.search_command)
 app.command("watch")(knowledge_commands.watch_command)
+app.command("write")(write_commands.write)
+app.command("ask", help="Alias of write, for short questions.")(write_commands.write)
+app.command("write-calibrate")(write_commands.write_calibrate)
 
 
 def main() -> None:

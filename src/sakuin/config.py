@@ -13,6 +13,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
+import tomlkit
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
@@ -65,6 +66,31 @@ class KnowledgeSettings(BaseModel):
     max_file_mib: float = Field(50.0, gt=0, description="Files larger than this are refused.")
 
 
+class WriteSettings(BaseModel):
+    """How grounded writing retrieves, decides and writes."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    evidence_threshold: float = Field(
+        0.69,
+        ge=0,
+        le=1,
+        description="Refuse when the best readable passage holds less than this share of the "
+        "request's subject terms. The default is what `sakuin write-calibrate` derives from "
+        "examples/workspace/requests.jsonl; derive it for your own documents the same way.",
+    )
+    passages: int = Field(5, ge=1, le=50, description="Passages retrieved per request.")
+    style: Literal["auto", "extractive", "abstractive"] = Field(
+        "auto",
+        description="extractive: cited sentences of the sources (best for small base models); "
+        "abstractive: the model writes freely with citations; auto: extractive for base models.",
+    )
+    mode: Literal["auto", "rag", "long-context"] = Field(
+        "auto", description="rag: passages; long-context: whole documents; auto: whole when they fit."
+    )
+    max_tokens: int = Field(400, ge=1, description="Most tokens an abstractive answer may take.")
+
+
 class Settings(BaseSettings):
     """All of sakuin's settings; build with :func:`load_settings`."""
 
@@ -73,6 +99,7 @@ class Settings(BaseSettings):
     data_dir: Path = Field(DEFAULT_DATA_DIR, description="Where models, stores and config.toml live.")
     model: ModelSettings = Field(default_factory=ModelSettings)  # type: ignore[arg-type]
     knowledge: KnowledgeSettings = Field(default_factory=KnowledgeSettings)  # type: ignore[arg-type]
+    write: WriteSettings = Field(default_factory=WriteSettings)  # type: ignore[arg-type]
 
     @property
     def config_file(self) -> Path:
@@ -139,3 +166,24 @@ def load_settings(data_dir: str | Path | None = None, **overrides: Any) -> Setti
             f"setting '{where}': {first['msg']} (from arguments, SAKUIN_* variables or "
             f"{resolve_data_dir(overrides.get('data_dir')) / CONFIG_FILE_NAME})"
         ) from exc
+
+
+def save_setting(settings: Settings, dotted_name: str, value: Any) -> Path:
+    """Write one setting (``"write.evidence_threshold"``) into the data directory's config.toml,
+    keeping the file's other settings and comments; validated first, so a bad value is never saved."""
+    section, _, name = dotted_name.rpartition(".")
+    load_settings(settings.data_dir, **_nested(dotted_name, value))
+    path = settings.config_file
+    document = tomlkit.parse(path.read_text(encoding="utf-8")) if path.is_file() else tomlkit.document()
+    table: Any = document
+    for part in filter(None, section.split(".")):
+        table = table.setdefault(part, tomlkit.table())
+    table[name] = value
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(tomlkit.dumps(document), encoding="utf-8")
+    return path
+
+
+def _nested(dotted_name: str, value: Any) -> dict[str, Any]:
+    head, _, rest = dotted_name.partition(".")
+    return {head: _nested(rest, value) if rest else value}

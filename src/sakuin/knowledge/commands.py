@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
@@ -13,7 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from sakuin.knowledge.access import parse_readers
-from sakuin.knowledge.ingest import IngestResult, files_under
+from sakuin.knowledge.ingest import IngestReport, IngestResult, files_under
 from sakuin.knowledge.search import Mode
 from sakuin.knowledge.store.base import SearchFilters
 from sakuin.knowledge.workspace import KnowledgeBase
@@ -22,6 +24,7 @@ from sakuin.terminal import err, out, settings_of
 users = typer.Typer(help="Users who ask questions and read documents.", no_args_is_help=True)
 groups = typer.Typer(help="Groups of users; documents can be shared with a group.", no_args_is_help=True)
 docs = typer.Typer(help="Documents in the knowledge base.", no_args_is_help=True)
+workspace = typer.Typer(help="Workspaces: users, groups and documents from a manifest.", no_args_is_help=True)
 
 AsUser = Annotated[str, typer.Option("--as", help="The user asking: only what they may read is used.")]
 ReadersOption = Annotated[
@@ -112,19 +115,7 @@ def ingest(
     kb = _kb(ctx)
     who = parse_readers(readers)
     total = len(files_under(path, include or ["*"], exclude or []))
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=err, transient=True) as progress:
-        task = progress.add_task("ingesting", total=total)
-        seen: set[str] = set()
-
-        def advance(result: IngestResult) -> None:
-            file = result.source.split("#", 1)[0]
-            if file not in seen:
-                seen.add(file)
-                progress.advance(task)
-            if result.status == "failed":
-                err.print(f"[red]failed[/] {escape(result.reason)}")
-
+    with ingest_progress(total) as advance:
         report = kb.ingestor.ingest_path(
             path,
             who,
@@ -136,6 +127,30 @@ def ingest(
             title_field=title_field,
             progress=advance,
         )
+    summarise(report)
+
+
+@contextmanager
+def ingest_progress(files: int) -> Iterator[Callable[[IngestResult], None]]:
+    """A progress bar over ``files`` files; yields the callback that advances it per result."""
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=err, transient=True) as progress:
+        task = progress.add_task("ingesting", total=files)
+        seen: set[str] = set()
+
+        def advance(result: IngestResult) -> None:
+            file = result.source.split("#", 1)[0]
+            if file not in seen:
+                seen.add(file)
+                progress.advance(task)
+            if result.status == "failed":
+                err.print(f"[red]failed[/] {escape(result.reason)}")
+
+        yield advance
+
+
+def summarise(report: IngestReport) -> None:
+    """One line of counts, then each skipped file; exit 1 when any file failed."""
     summary = ", ".join(
         f"{report.count(s)} {s}" for s in ("added", "updated", "unchanged", "skipped", "failed")
     )
@@ -145,6 +160,26 @@ def ingest(
             err.print(f"[yellow]skipped[/] {escape(result.source)}: {escape(result.reason)}")
     if report.failed:
         raise typer.Exit(1)
+
+
+@workspace.command("load")
+def workspace_load(
+    ctx: typer.Context,
+    folder: Annotated[Path, typer.Argument(help="A folder with a workspace.toml.")],
+    held_back: Annotated[
+        bool, typer.Option("--held-back", help="Also load the documents the manifest holds back.")
+    ] = False,
+) -> None:
+    """Create a workspace's users and groups and ingest its documents with their readers."""
+    from sakuin.knowledge.manifest import load_workspace, read_workspace
+
+    chosen = read_workspace(folder)
+    with ingest_progress(len(chosen.entries(held_back=held_back))) as advance:
+        report = load_workspace(_kb(ctx), chosen, held_back=held_back, progress=advance)
+    summarise(report)
+    users = ", ".join(chosen.manifest.users.names)
+    groups = "; ".join(f"{g}: {', '.join(m)}" for g, m in chosen.manifest.groups.items())
+    out.print(f"users: {users}\ngroups: {groups}")
 
 
 def watch_command(

@@ -36,6 +36,12 @@ def words(text: str) -> list[str]:
     return [w for w in out if w]
 
 
+def nouns(text: str) -> list[str]:
+    """Lower-cased NFKC surface forms of the nouns of ``text`` (what names a subject)."""
+    tagged = _tagger()(unicodedata.normalize("NFKC", text))
+    return [w.surface.lower() for w in tagged if w.feature.pos1 == "名詞" and w.surface.strip()]
+
+
 def bigrams(text: str) -> list[str]:
     """Overlapping character pairs of every run of two or more kanji or katakana."""
     normalised = unicodedata.normalize("NFKC", text)
