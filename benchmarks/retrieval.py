@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from jsquad import load_jsquad
 from rich.console import Console
 from rich.progress import track
 from rich.table import Table
@@ -32,7 +33,6 @@ from sakuin.knowledge.search import Mode
 from sakuin.knowledge.store.base import NewDocument
 from sakuin.knowledge.workspace import KnowledgeBase
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "jglue" / "jsquad-valid-v1.3.json"
 RESULTS = Path(__file__).parent / "results" / "retrieval.json"
 FILLER_WORDS = [
     "東京", "大阪", "会議", "製品", "価格", "品質", "契約", "技術", "研究", "開発",
@@ -40,19 +40,6 @@ FILLER_WORDS = [
 ]  # fmt: skip
 MODES: list[Mode] = ["lexical", "dense", "hybrid"]
 USER = "reader"
-
-
-def load_jsquad(path: Path) -> tuple[list[ParsedDocument], list[tuple[str, str]]]:
-    """Paragraphs as documents (title before [SEP]) and (question, gold source) pairs."""
-    documents: list[ParsedDocument] = []
-    questions: list[tuple[str, str]] = []
-    for article in json.loads(path.read_text(encoding="utf-8"))["data"]:
-        for paragraph in article["paragraphs"]:
-            title, _, text = paragraph["context"].partition(" [SEP] ")
-            source = f"jsquad/{len(documents)}"
-            documents.append(ParsedDocument(title, text or title, source, "text/plain"))
-            questions.extend((qa["question"], source) for qa in paragraph["qas"])
-    return documents, questions
 
 
 def quality(
@@ -188,7 +175,8 @@ def main() -> None:
     )
     args = parser.parse_args()
     console = Console()
-    documents, questions = load_jsquad(DATA)
+    documents, loaded = load_jsquad()
+    questions = [(q.question, q.source) for q in loaded]
     if args.queries:
         questions = random.Random(0).sample(questions, args.queries)
 

@@ -19,6 +19,7 @@ import pytest
 os.environ["HF_HUB_OFFLINE"] = "1"
 
 from sakuin.config import Settings, load_settings
+from sakuin.embeddings import Embedder, load_embedder
 from sakuin.models.llama_cpp import LlamaCppModel
 from sakuin.models.packaged import PACKAGED_MODELS
 
@@ -37,6 +38,12 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> No
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     return load_settings(tmp_path / "data")
+
+
+@pytest.fixture(scope="session")
+def embedder() -> Embedder:
+    """The packaged e5 embedder, loaded once for every test that stores or searches documents."""
+    return load_embedder()
 
 
 @pytest.fixture(scope="session")

@@ -11,13 +11,8 @@ from typing import Any
 import pytest
 
 from sakuin.config import load_settings
-from sakuin.embeddings import Embedder, load_embedder
+from sakuin.embeddings import Embedder
 from sakuin.knowledge.workspace import KnowledgeBase
-
-
-@pytest.fixture(scope="session")
-def embedder() -> Embedder:
-    return load_embedder()
 
 
 @pytest.fixture(scope="session")

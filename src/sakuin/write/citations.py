@@ -17,6 +17,9 @@ CITATION = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
 _SENTENCE_END = re.compile(r"(?:[。！？!?]|[.](?=\s|\[|$))[」』）)\]\"']*(?:\s*\[\d+(?:\s*,\s*\d+)*\])*|\n")
 
 
+_OPEN_CITATION = re.compile(r"\s*(?:\[[\d,\s]*)?")
+
+
 def cited_numbers(text: str) -> list[int]:
     """The passage numbers ``text`` cites, in order of appearance."""
     return [int(n) for group in CITATION.findall(text) for n in group.split(",")]
@@ -35,8 +38,8 @@ class CitationGate:
         """Add generated text; yield each sentence it completes that passes."""
         self._pending += piece
         while match := _SENTENCE_END.search(self._pending):
-            if match.end() == len(self._pending) and match.group() != "\n":
-                break  # a citation or closing bracket may still follow
+            if match.group() != "\n" and _OPEN_CITATION.fullmatch(self._pending, match.end()):
+                break  # a citation (or the rest of one) may still follow
             sentence, self._pending = self._pending[: match.end()], self._pending[match.end() :]
             yield from self._judge(sentence)
 

@@ -1,0 +1,276 @@
+"""Grounded writing on JSQuAD: answer quality closed-book, with RAG and with the gold paragraph;
+refusal precision/recall with half the gold paragraphs removed; speed. Per model and style.
+
+Corpus: the paragraphs of the first ``--paragraphs`` JSQuAD paragraphs; questions: a sample of
+theirs. Half the sampled questions have their gold paragraph left out of the store: those are the
+unanswerable ones. For the answerable half, each model answers
+- closed-book: the grounded prompt with no passages (what the model knows by itself),
+- rag: ``sakuin.write`` over the store (retrieve → decide → write), abstractive and extractive,
+- gold: the grounded prompt with only the gold paragraph as passage [1] (the ceiling),
+scored by exact match and character F1 against JSQuAD's answers (citations removed), and by
+"contains": the share of outputs that contain a gold answer (fair to extractive answers, which
+quote whole sentences). Refusal quality is measured on all sampled questions at the configured
+threshold and at the threshold this set calibrates to, with the ROC AUC of the evidence score and
+of two alternatives (dense cosine, BM25). Also the example workspace's own calibration.
+
+    .venv/bin/python benchmarks/write.py [--questions 60] [--paragraphs 400] [--models gemma-3-270m]
+
+Prints a table; writes benchmarks/results/write.json and write.png.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import re
+import tempfile
+import time
+import unicodedata
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from jsquad import Question, load_jsquad
+from rich.console import Console
+from rich.progress import track
+from rich.table import Table
+from sklearn.metrics import roc_auc_score
+
+from sakuin.config import load_settings
+from sakuin.knowledge.access import parse_readers
+from sakuin.knowledge.manifest import load_workspace, read_workspace
+from sakuin.knowledge.workspace import KnowledgeBase
+from sakuin.models import LanguageModel, load_model
+from sakuin.write import Source, calibrate, write
+from sakuin.write.citations import CITATION
+from sakuin.write.evidence import weigh
+from sakuin.write.prompt import grounded_prompt
+from sakuin.write.request import read_request
+
+RESULTS = Path(__file__).parent / "results"
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "workspace"
+USER = "reader"
+MAX_ANSWER_TOKENS = 48
+
+
+def normalise(text: str) -> str:
+    """Answer text for comparison: citations, spaces and punctuation removed, NFKC, lower case."""
+    text = unicodedata.normalize("NFKC", CITATION.sub("", text)).lower()
+    return re.sub(r"[\s。、．，,.!?！？「」『』()（）]", "", text)
+
+
+def char_f1(prediction: str, answer: str) -> float:
+    predicted, gold = Counter(normalise(prediction)), Counter(normalise(answer))
+    common = sum((predicted & gold).values())
+    if not common:
+        return 0.0
+    precision, recall = common / sum(predicted.values()), common / sum(gold.values())
+    return 2 * precision * recall / (precision + recall)
+
+
+def score_answer(prediction: str, answers: tuple[str, ...]) -> dict[str, float]:
+    return {
+        "exact": float(any(normalise(prediction) == normalise(a) for a in answers)),
+        "f1": max(char_f1(prediction, a) for a in answers),
+        "contains": float(any(normalise(a) in normalise(prediction) for a in answers)),
+    }
+
+
+def timed_generate(model: LanguageModel, prompt: Any) -> tuple[str, float, float, int]:
+    """Text, time to first token, total time and tokens of one streamed generation."""
+    started = time.perf_counter()
+    first: float | None = None
+    pieces = []
+    for piece in model.stream(prompt, max_tokens=MAX_ANSWER_TOKENS, stop=["\n"]):
+        first = first if first is not None else time.perf_counter() - started
+        pieces.append(piece)
+    total = time.perf_counter() - started
+    return "".join(pieces).strip(), first or total, total, len(pieces)
+
+
+def answer_quality(
+    kb: KnowledgeBase, model: LanguageModel, questions: list[Question], gold_text: dict[str, str]
+) -> dict[str, dict[str, float]]:
+    """Mean exact/F1/contains and timing per setting, on answerable questions."""
+    settings: dict[str, list[dict[str, float]]] = {}
+
+    def record(name: str, prediction: str, question: Question, **extra: float) -> None:
+        settings.setdefault(name, []).append({**score_answer(prediction, question.answers), **extra})
+
+    abstractive = kb.settings.write.model_copy(
+        update={"style": "abstractive", "max_tokens": MAX_ANSWER_TOKENS}
+    )
+    extractive = kb.settings.write.model_copy(update={"style": "extractive"})
+    for question in track(questions, description=f"{model.name} answers", transient=True):
+        request = read_request(question.question)
+        closed = grounded_prompt(model, request, [])
+        text, first, total, tokens = timed_generate(model, closed)
+        record("closed-book", text, question, first_s=first, total_s=total, tokens=tokens)
+        gold = Source(1, 0, question.source, question.source, 0, 0, gold_text[question.source])
+        text, first, total, tokens = timed_generate(model, grounded_prompt(model, request, [gold]))
+        record("gold", text, question, first_s=first, total_s=total, tokens=tokens)
+        for style, options in (("rag abstractive", abstractive), ("rag extractive", extractive)):
+            result = write(kb, model, question.question, USER, options)
+            record(
+                style,
+                "" if result.refused else result.text,
+                question,
+                first_s=result.stats.first_text_s or result.stats.total_s,
+                total_s=result.stats.total_s,
+                tokens=float(result.stats.generated_tokens),
+                refused=float(result.refused),
+                fell_back=float(style == "rag abstractive" and result.style == "extractive"),
+            )
+    summary = {}
+    for name, rows in settings.items():
+        keys = rows[0].keys()
+        means = {k: sum(r[k] for r in rows) / len(rows) for k in keys}
+        generating = sum(r["total_s"] - r["first_s"] for r in rows)
+        means["tokens_per_s"] = sum(r["tokens"] for r in rows) / generating if generating > 0 else 0.0
+        summary[name] = means
+    return summary
+
+
+def refusal_quality(kb: KnowledgeBase, questions: list[Question], answerable: list[bool]) -> dict[str, Any]:
+    """Evidence score per question; precision/recall of refusing, at the default and calibrated."""
+    coverage, cosine, bm25 = [], [], []
+    for question in track(questions, description="evidence", transient=True):
+        vector = kb.embedder.embed_queries([question.question])[0]
+        hits = kb.search(question.question, USER, k=kb.settings.write.passages, vector=vector)
+        coverage.append(weigh(read_request(question.question), hits).coverage)
+        dense = kb.search(question.question, USER, k=1, mode="dense", vector=vector)
+        lexical = kb.search(question.question, USER, k=1, mode="lexical")
+        cosine.append(dense[0].score if dense else 0.0)
+        bm25.append(lexical[0].score if lexical else 0.0)
+    threshold = kb.settings.write.evidence_threshold
+    refused = [c < threshold for c in coverage]
+    true_refusals = sum(r and not a for r, a in zip(refused, answerable, strict=True))
+    calibrated = calibrate(coverage, answerable)
+    return {
+        "default_threshold": threshold,
+        "precision_at_default": true_refusals / max(sum(refused), 1),
+        "recall_at_default": true_refusals / max(answerable.count(False), 1),
+        "calibrated": calibrated.__dict__,
+        "roc_auc": {
+            "coverage (used)": roc_auc_score(answerable, coverage),
+            "dense cosine": roc_auc_score(answerable, cosine),
+            "bm25": roc_auc_score(answerable, bm25),
+        },
+    }
+
+
+def example_calibration(settings_dir: Path) -> dict[str, Any]:
+    """The example company's labelled requests: what `sakuin write-calibrate` reports."""
+    kb = KnowledgeBase(load_settings(settings_dir))
+    load_workspace(kb, read_workspace(EXAMPLE))
+    rows = [json.loads(x) for x in (EXAMPLE / "requests.jsonl").read_text(encoding="utf-8").splitlines() if x]
+    scores = [
+        weigh(read_request(r["request"]), kb.search(r["request"], r["user"], k=5)).coverage for r in rows
+    ]
+    kb.close()
+    return calibrate(scores, [r["answerable"] for r in rows]).__dict__
+
+
+def plot(results: dict[str, Any], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    models = list(results["models"])
+    settings = ["closed-book", "rag abstractive", "rag extractive", "gold"]
+    figure, axes = plt.subplots(1, 2, figsize=(11, 4))
+    width = 0.8 / len(models)
+    for axis, metric in zip(axes, ("f1", "contains"), strict=True):
+        for index, model in enumerate(models):
+            values = [results["models"][model]["answers"][s][metric] for s in settings]
+            axis.bar([i + index * width for i in range(len(settings))], values, width, label=model)
+        axis.set_xticks([i + width * (len(models) - 1) / 2 for i in range(len(settings))], settings)
+        axis.set_title({"f1": "character F1", "contains": "output contains a gold answer"}[metric])
+        axis.set_ylim(0, 1)
+    axes[0].legend()
+    figure.suptitle(f"JSQuAD, {results['answerable']} answerable questions")
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--questions", type=int, default=60, help="questions sampled (half made unanswerable)"
+    )
+    parser.add_argument("--paragraphs", type=int, default=400, help="JSQuAD paragraphs in the corpus")
+    parser.add_argument("--models", default="gemma-3-270m", help="comma-separated model names")
+    args = parser.parse_args()
+    console = Console()
+
+    documents, all_questions = load_jsquad()
+    documents = documents[: args.paragraphs]
+    in_corpus = {d.source for d in documents}
+    rng = random.Random(0)
+    # one question per paragraph, so removing a paragraph affects exactly one sampled question
+    by_paragraph: dict[str, Question] = {}
+    for question in rng.sample(all_questions, len(all_questions)):
+        if question.source in in_corpus:
+            by_paragraph.setdefault(question.source, question)
+    sample = rng.sample(sorted(by_paragraph.values(), key=lambda q: q.source), args.questions)
+    removed = {q.source for q in sample[: len(sample) // 2]}
+    answerable = [q.source not in removed for q in sample]
+    gold_text = {d.source: d.text for d in documents}
+
+    with tempfile.TemporaryDirectory() as folder:
+        settings = load_settings(Path(folder) / "jsquad")
+        kb = KnowledgeBase(settings)
+        kb.store.add_user(USER)
+        started = time.perf_counter()
+        for document in track(documents, description="ingesting", transient=True):
+            if document.source not in removed:
+                kb.ingestor.ingest_document(document, parse_readers("everyone"))
+        ingest_s = time.perf_counter() - started
+        refusal = refusal_quality(kb, sample, answerable)
+        answerable_questions = [q for q, a in zip(sample, answerable, strict=True) if a]
+        per_model: dict[str, Any] = {}
+        per_model_answers: dict[str, dict[str, dict[str, float]]] = {}
+        for name in args.models.split(","):
+            model = load_model(
+                settings.model_copy(update={"model": settings.model.model_copy(update={"name": name})})
+            )
+            per_model_answers[name] = answer_quality(kb, model, answerable_questions, gold_text)
+            per_model[name] = {"chat_template": model.has_chat_template, "answers": per_model_answers[name]}
+            model.close()
+        kb.close()
+        example = example_calibration(Path(folder) / "example")
+
+    results = {
+        "corpus_paragraphs": len(documents) - len(removed),
+        "questions": len(sample),
+        "answerable": len(answerable_questions),
+        "ingest_s": ingest_s,
+        "refusal": refusal,
+        "example_workspace_calibration": example,
+        "models": per_model,
+    }
+    table = Table("model", "setting", "EM", "char F1", "contains", "refused", "TTFT s", "tok/s", "total s")
+    for name, answers in per_model_answers.items():
+        for setting, m in answers.items():
+            quality = [f"{m[k]:.3f}" for k in ("exact", "f1", "contains")]
+            speed = [f"{m.get('refused', 0):.2f}", f"{m['first_s']:.2f}", f"{m['tokens_per_s']:.1f}"]
+            table.add_row(name, setting, *quality, *speed, f"{m['total_s']:.2f}")
+    console.print(table)
+    console.print(
+        f"refusal at default threshold {refusal['default_threshold']:.2f}: precision "
+        f"{refusal['precision_at_default']:.3f}, recall {refusal['recall_at_default']:.3f}; "
+        f"calibrated here: {json.dumps(refusal['calibrated'])}; ROC AUC {json.dumps(refusal['roc_auc'])}"
+    )
+    console.print(f"example workspace calibration: {json.dumps(example)}")
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "write.json").write_text(json.dumps(results, indent=2, ensure_ascii=False), encoding="utf-8")
+    plot(results, RESULTS / "write.png")
+    console.print(f"wrote {RESULTS / 'write.json'} and write.png")
+
+
+if __name__ == "__main__":
+    main()
