@@ -120,7 +120,10 @@ def live(make_server: Callable[..., LiveServer]) -> LiveServer:
 
 def upload(client: httpx.Client, files: dict[str, str | bytes], readers: str) -> list[dict[str, Any]]:
     """Upload ``{filename: content}`` with ``readers``; the per-file results."""
-    parts = [("files", (name, content if isinstance(content, bytes) else content.encode())) for name, content in files.items()]
+    parts = [
+        ("files", (name, content if isinstance(content, bytes) else content.encode()))
+        for name, content in files.items()
+    ]
     reply = client.post("/api/documents", files=parts, data={"readers": readers})
     assert reply.status_code == 200, reply.text
     results: list[dict[str, Any]] = reply.json()

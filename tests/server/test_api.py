@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import httpx
 
 from tests.server.conftest import PASSWORD, LiveServer, upload, wait_for_job
 
-HANDBOOK_JA = "# 就業規則\n\n## 休暇\n\n年次有給休暇は入社六か月後に十日付与されます。申請は三日前までに行ってください。\n"
+HANDBOOK_JA = (
+    "# 就業規則\n\n## 休暇\n\n"
+    "年次有給休暇は入社六か月後に十日付与されます。申請は三日前までに行ってください。\n"
+)
 ROADMAP_EN = "# Roadmap\n\nProject Kestrel ships the offline translation feature in the third quarter.\n"
 
 
@@ -58,9 +61,9 @@ def test_upload_list_show_search_as_the_asking_user(live: LiveServer) -> None:
 
 def test_share_and_delete_only_by_the_uploader_or_an_admin(live: LiveServer) -> None:
     alice, bob, carol, root = (live.client(u) for u in ("alice", "bob", "carol", "root"))
-    doc_id = upload(alice, {"pricing.md": "# 価格表\n\nスタンダードプランは月額二千円です。"}, "user:alice")[0][
-        "document_id"
-    ]
+    doc_id = upload(alice, {"pricing.md": "# 価格表\n\nスタンダードプランは月額二千円です。"}, "user:alice")[
+        0
+    ]["document_id"]
     assert bob.put(f"/api/documents/{doc_id}/readers", json={"readers": "everyone"}).status_code == 404
     shared = alice.put(f"/api/documents/{doc_id}/readers", json={"readers": "user:bob"})
     assert shared.status_code == 200 and shared.json()["readers"] == ["user:alice", "user:bob"]
@@ -75,7 +78,9 @@ def test_share_and_delete_only_by_the_uploader_or_an_admin(live: LiveServer) -> 
 
 def test_bad_uploads_are_reported_per_file(live: LiveServer) -> None:
     alice = live.client("alice")
-    results = upload(alice, {"empty.txt": b"", "tool.exe": b"MZ\x00\x01", "good.txt": "良いファイルです。"}, "user:alice")
+    results = upload(
+        alice, {"empty.txt": b"", "tool.exe": b"MZ\x00\x01", "good.txt": "良いファイルです。"}, "user:alice"
+    )
     by_name = {r["source"].rsplit("/", 1)[-1]: r for r in results}
     assert by_name["empty.txt"]["status"] == "failed" and "empty" in by_name["empty.txt"]["reason"]
     assert "/tmp" not in by_name["empty.txt"]["reason"]  # the server's temporary path is not leaked
@@ -117,9 +122,9 @@ def test_admin_manages_users_and_groups_with_immediate_effect(live: LiveServer) 
     short = root.patch("/api/admin/users/dave", json={"password": "short"})
     assert short.status_code == 400 and "too short" in short.json()["error"]
 
-    doc_id = upload(alice, {"contract.md": "# 契約書\n\n秘密保持契約の期間は五年間とする。"}, "group:legal")[0][
-        "document_id"
-    ]
+    doc_id = upload(alice, {"contract.md": "# 契約書\n\n秘密保持契約の期間は五年間とする。"}, "group:legal")[
+        0
+    ]["document_id"]
     dave = live.client("dave", "dave's password")
     assert dave.get(f"/api/documents/{doc_id}").status_code == 200
     assert root.delete("/api/admin/groups/legal/members/dave").json() == {"legal": []}
@@ -129,9 +134,14 @@ def test_admin_manages_users_and_groups_with_immediate_effect(live: LiveServer) 
 
 def test_bulk_ingest_job_progress_results_and_ownership(live: LiveServer) -> None:
     alice, bob = live.client("alice"), live.client("bob")
-    files = [("files", (f"note-{i}.md", f"# 議事録 {i}\n\n第{i}回の会議で予算案{i}号を承認した。".encode())) for i in range(6)]
+    files = [
+        ("files", (f"note-{i}.md", f"# 議事録 {i}\n\n第{i}回の会議で予算案{i}号を承認した。".encode()))
+        for i in range(6)
+    ]
     files.append(("files", ("broken.pdf", b"%PDF-1.4 not really")))
-    reply = alice.post("/api/jobs/ingest", files=files, data={"params": json.dumps({"readers": "user:alice"})})
+    reply = alice.post(
+        "/api/jobs/ingest", files=files, data={"params": json.dumps({"readers": "user:alice"})}
+    )
     assert reply.status_code == 202, reply.text
     job = reply.json()
     assert job["status"] in ("queued", "running") and job["kind"] == "ingest"
@@ -165,7 +175,9 @@ def test_job_requests_that_cannot_run(live: LiveServer) -> None:
 def test_cancelling_a_running_ingest_job(live: LiveServer) -> None:
     alice = live.client("alice")
     files = [("files", (f"memo-{i}.txt", f"メモ{i}: 倉庫{i}の在庫を確認する。".encode())) for i in range(150)]
-    job = alice.post("/api/jobs/ingest", files=files, data={"params": json.dumps({"readers": "user:alice"})}).json()
+    job = alice.post(
+        "/api/jobs/ingest", files=files, data={"params": json.dumps({"readers": "user:alice"})}
+    ).json()
     cancelled = alice.post(f"/api/jobs/{job['id']}/cancel")
     assert cancelled.status_code == 200
     final = wait_for_job(alice, job["id"])
@@ -186,7 +198,7 @@ def test_rate_limit_and_upload_limit(make_server: Callable[..., LiveServer]) -> 
     )
     assert big.status_code == 413 and "upload limit" in big.json()["error"]
 
-    def chunked() -> object:
+    def chunked() -> Iterator[bytes]:
         yield b"x" * 8_000
         yield b"y" * 8_000
 
@@ -197,7 +209,9 @@ def test_rate_limit_and_upload_limit(make_server: Callable[..., LiveServer]) -> 
 def test_login_attempts_are_limited(make_server: Callable[..., LiveServer]) -> None:
     server = make_server(server={"logins_per_minute": 3})
     anonymous = server.client()
-    codes = [anonymous.post("/api/login", json={"user": "bob", "password": "guess"}).status_code for _ in range(4)]
+    codes = [
+        anonymous.post("/api/login", json={"user": "bob", "password": "guess"}).status_code for _ in range(4)
+    ]
     assert codes == [401, 401, 401, 429]
     started = time.monotonic()
     assert server.client().post("/api/login", json={"user": "alice", "password": PASSWORD}).status_code == 200

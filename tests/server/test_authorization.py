@@ -72,7 +72,7 @@ def request(
     client: httpx.Client, method: str, path: str, operation: dict[str, Any], world: World
 ) -> httpx.Response:
     """Call one route, filling its parameters with alice's things (or failing on an unknown one)."""
-    values = {
+    values: dict[str, Any] = {
         "document_id": world.document_id,
         "job_id": world.job_id,
         "name": "report.json",

@@ -14,7 +14,11 @@ from tests.conftest import free_port, sakuin_command, start_server, stop_server
 
 def sakuin(data: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [*sakuin_command(), "--data-dir", str(data), *args], input=stdin, capture_output=True, text=True, timeout=120
+        [*sakuin_command(), "--data-dir", str(data), *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -22,7 +26,9 @@ def sakuin(data: Path, *args: str, stdin: str = "") -> subprocess.CompletedProce
 def served(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     data = tmp_path / "data"
     assert sakuin(data, "users", "add", "alice", "bob").returncode == 0
-    done = sakuin(data, "accounts", "set-password", "alice", "--password-stdin", "--admin", stdin="長いパスワードです\n")
+    done = sakuin(
+        data, "accounts", "set-password", "alice", "--password-stdin", "--admin", stdin="長いパスワードです\n"
+    )
     assert done.returncode == 0 and "alice can log in as an admin" in done.stdout
     port = free_port()
     url = f"http://127.0.0.1:{port}"
@@ -37,7 +43,8 @@ def served(tmp_path: Path) -> Iterator[tuple[str, Path]]:
 
 def test_serve_logs_in_users_the_cli_made(served: tuple[str, Path]) -> None:
     url, data = served
-    assert httpx.get(f"{url}/", follow_redirects=True).status_code == 401  # redirected to /knowledge, which asks for a login
+    # / redirects to /knowledge, which asks an anonymous visitor to log in
+    assert httpx.get(f"{url}/", follow_redirects=True).status_code == 401
     schema = httpx.get(f"{url}/openapi.json").json()
     assert "/api/documents" in schema["paths"] and "/api/jobs/{job_id}/cancel" in schema["paths"]
     client = httpx.Client(base_url=url, follow_redirects=True)

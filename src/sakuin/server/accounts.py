@@ -164,7 +164,9 @@ class Accounts:
         if self._execute("SELECT 1 FROM auth_tokens WHERE user_name = ? AND label = ?", (user, label)):
             raise AccountError(f"'{user}' already has a token labelled '{label}'; revoke it or pick another.")
         token = "sk-" + secrets.token_urlsafe(32)
-        self._execute("INSERT INTO auth_tokens VALUES (?, ?, ?, ?)", (_digest(token), user, label, time.time()))
+        self._execute(
+            "INSERT INTO auth_tokens VALUES (?, ?, ?, ?)", (_digest(token), user, label, time.time())
+        )
         return token
 
     def token_user(self, token: str) -> str | None:

@@ -63,13 +63,13 @@ def _groups_of(services: ServicesDep, user: str) -> list[str]:
     return [group for group, members in services.kb.store.groups().items() if user in members]
 
 
-@router.get("/health", **exposes("public"))
+@router.get("/health", openapi_extra=exposes("public"))
 def health() -> dict[str, str]:
     """Liveness: answers without login."""
     return {"status": "ok"}
 
 
-@router.post("/login", **exposes("public"))
+@router.post("/login", openapi_extra=exposes("public"))
 def login(body: Login, response: Response, services: ServicesDep) -> Me:
     """Check a password and start a cookie session; the reply carries the session's CSRF token."""
     services.login_limiter.hit(f"login:{body.user}")
@@ -92,7 +92,7 @@ def login(body: Login, response: Response, services: ServicesDep) -> Me:
     )
 
 
-@router.post("/logout", status_code=204, **exposes("self"))
+@router.post("/logout", status_code=204, openapi_extra=exposes("self"))
 def logout(request: Request, response: Response, principal: PrincipalDep, services: ServicesDep) -> None:
     """End this cookie session (a token stays valid until revoked)."""
     secret = request.cookies.get(SESSION_COOKIE)
@@ -101,7 +101,7 @@ def logout(request: Request, response: Response, principal: PrincipalDep, servic
     response.delete_cookie(SESSION_COOKIE)
 
 
-@router.get("/me", **exposes("self"))
+@router.get("/me", openapi_extra=exposes("self"))
 def me(principal: PrincipalDep, services: ServicesDep) -> Me:
     return Me(
         user=principal.user,
@@ -111,23 +111,23 @@ def me(principal: PrincipalDep, services: ServicesDep) -> Me:
     )
 
 
-@router.get("/tokens", **exposes("self"))
+@router.get("/tokens", openapi_extra=exposes("self"))
 def tokens(principal: PrincipalDep, services: ServicesDep) -> list[str]:
     """Labels of the caller's API tokens (the tokens themselves are never shown again)."""
     return services.accounts.token_labels(principal.user)
 
 
-@router.post("/tokens", status_code=201, **exposes("self"))
+@router.post("/tokens", status_code=201, openapi_extra=exposes("self"))
 def create_token(body: TokenRequest, principal: PrincipalDep, services: ServicesDep) -> NewToken:
     return NewToken(label=body.label, token=services.accounts.create_token(principal.user, body.label))
 
 
-@router.delete("/tokens/{label}", status_code=204, **exposes("self"))
+@router.delete("/tokens/{label}", status_code=204, openapi_extra=exposes("self"))
 def revoke_token(label: str, principal: PrincipalDep, services: ServicesDep) -> None:
     services.accounts.revoke_token(principal.user, label)
 
 
-@router.get("/admin/users", **exposes("admin"))
+@router.get("/admin/users", openapi_extra=exposes("admin"))
 def list_users(_: AdminDep, services: ServicesDep) -> list[UserInfo]:
     accounts = services.accounts.accounts()
     member_of: dict[str, list[str]] = {}
@@ -140,7 +140,7 @@ def list_users(_: AdminDep, services: ServicesDep) -> list[UserInfo]:
     ]
 
 
-@router.post("/admin/users", status_code=201, **exposes("admin"))
+@router.post("/admin/users", status_code=201, openapi_extra=exposes("admin"))
 def add_user(body: NewUser, _: AdminDep, services: ServicesDep) -> UserInfo:
     """Add a user to the store (the same users the CLI manages), optionally able to log in."""
     services.kb.store.add_user(body.name)
@@ -153,7 +153,7 @@ def add_user(body: NewUser, _: AdminDep, services: ServicesDep) -> UserInfo:
     )
 
 
-@router.patch("/admin/users/{name}", **exposes("admin"))
+@router.patch("/admin/users/{name}", openapi_extra=exposes("admin"))
 def change_user(name: str, body: UserChange, _: AdminDep, services: ServicesDep) -> UserInfo:
     """Set a user's password and/or admin flag."""
     services.kb.store.require_user(name)
@@ -173,24 +173,24 @@ def _change_user(services: ServicesDep, name: str, change: UserChange) -> None:
         services.accounts.set_admin(name, change.admin)
 
 
-@router.get("/admin/groups", **exposes("admin"))
+@router.get("/admin/groups", openapi_extra=exposes("admin"))
 def list_groups(_: AdminDep, services: ServicesDep) -> dict[str, list[str]]:
     return services.kb.store.groups()
 
 
-@router.post("/admin/groups", status_code=201, **exposes("admin"))
+@router.post("/admin/groups", status_code=201, openapi_extra=exposes("admin"))
 def add_group(body: NewGroup, _: AdminDep, services: ServicesDep) -> dict[str, list[str]]:
     services.kb.store.add_group(body.name, body.members)
     return {body.name: services.kb.store.groups()[body.name]}
 
 
-@router.post("/admin/groups/{name}/members", **exposes("admin"))
+@router.post("/admin/groups/{name}/members", openapi_extra=exposes("admin"))
 def add_members(name: str, body: Members, _: AdminDep, services: ServicesDep) -> dict[str, list[str]]:
     services.kb.store.add_members(name, body.members)
     return {name: services.kb.store.groups()[name]}
 
 
-@router.delete("/admin/groups/{name}/members/{user}", **exposes("admin"))
+@router.delete("/admin/groups/{name}/members/{user}", openapi_extra=exposes("admin"))
 def remove_member(name: str, user: str, _: AdminDep, services: ServicesDep) -> dict[str, list[str]]:
     """Take a user out of a group; it applies to their very next request."""
     services.kb.store.remove_members(name, [user])

@@ -128,7 +128,9 @@ def create_app(settings: Settings, *, embedder: Embedder | None = None) -> FastA
     async def invalid_request(_: Request, error: RequestValidationError) -> JSONResponse:
         first = error.errors()[0]
         where = ".".join(str(part) for part in first["loc"])
-        return JSONResponse({"error": f"{where}: {first['msg']}", "detail": jsonable_encoder(error.errors())}, status_code=422)
+        return JSONResponse(
+            {"error": f"{where}: {first['msg']}", "detail": jsonable_encoder(error.errors())}, status_code=422
+        )
 
     for router in (accounts_api.router, documents_api.router, jobs_api.router, pages.router):
         app.include_router(router)

@@ -10,7 +10,9 @@ import typer
 from sakuin.server.accounts import Accounts
 from sakuin.terminal import err, out, settings_of
 
-accounts = typer.Typer(help="Who can log in to the server: passwords, admins, API tokens.", no_args_is_help=True)
+accounts = typer.Typer(
+    help="Who can log in to the server: passwords, admins, API tokens.", no_args_is_help=True
+)
 
 
 def _accounts(ctx: typer.Context) -> Accounts:
@@ -28,7 +30,9 @@ def set_password(
     password_stdin: Annotated[
         bool, typer.Option("--password-stdin", help="Read the password from standard input.")
     ] = False,
-    admin: Annotated[bool | None, typer.Option("--admin/--no-admin", help="Make (or unmake) an admin.")] = None,
+    admin: Annotated[
+        bool | None, typer.Option("--admin/--no-admin", help="Make (or unmake) an admin.")
+    ] = None,
 ) -> None:
     """Let a user log in to the web page (asks for the password unless --password-stdin)."""
     password = (

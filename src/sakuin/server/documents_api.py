@@ -90,7 +90,7 @@ def save_uploads(files: list[UploadFile], folder: Path) -> list[Path]:
     return paths
 
 
-@router.get("/documents", **exposes("content"))
+@router.get("/documents", openapi_extra=exposes("content"))
 def list_documents(principal: PrincipalDep, services: ServicesDep) -> list[Document]:
     """The documents the caller may read."""
     return [
@@ -99,7 +99,7 @@ def list_documents(principal: PrincipalDep, services: ServicesDep) -> list[Docum
     ]
 
 
-@router.post("/documents", **exposes("content"))
+@router.post("/documents", openapi_extra=exposes("content"))
 def upload_documents(
     principal: PrincipalDep,
     services: ServicesDep,
@@ -120,7 +120,7 @@ def upload_documents(
     return [UploadResult(**r.__dict__) for r in results]
 
 
-@router.get("/documents/{document_id}", **exposes("content"))
+@router.get("/documents/{document_id}", openapi_extra=exposes("content"))
 def show_document(document_id: int, principal: PrincipalDep, services: ServicesDep) -> DocumentWithText:
     record = services.kb.store.document(document_id, principal.user)
     text = services.kb.store.document_text(document_id, principal.user)
@@ -128,7 +128,9 @@ def show_document(document_id: int, principal: PrincipalDep, services: ServicesD
     return DocumentWithText(**Document.of(record, manageable).model_dump(), text=text)
 
 
-@router.get("/documents/{document_id}/download", response_class=PlainTextResponse, **exposes("content"))
+@router.get(
+    "/documents/{document_id}/download", response_class=PlainTextResponse, openapi_extra=exposes("content")
+)
 def download_document(document_id: int, principal: PrincipalDep, services: ServicesDep) -> PlainTextResponse:
     """The document's extracted text as a UTF-8 file."""
     record = services.kb.store.document(document_id, principal.user)
@@ -149,7 +151,7 @@ def _managed_record(document_id: int, principal: PrincipalDep, services: Service
     return record
 
 
-@router.put("/documents/{document_id}/readers", **exposes("content"))
+@router.put("/documents/{document_id}/readers", openapi_extra=exposes("content"))
 def share_document(
     document_id: int, body: Readers, principal: PrincipalDep, services: ServicesDep
 ) -> Document:
@@ -163,13 +165,13 @@ def share_document(
     return Document.of(services.kb.store.document(document_id), True)
 
 
-@router.delete("/documents/{document_id}", status_code=204, **exposes("content"))
+@router.delete("/documents/{document_id}", status_code=204, openapi_extra=exposes("content"))
 def delete_document(document_id: int, principal: PrincipalDep, services: ServicesDep) -> None:
     _managed_record(document_id, principal, services)
     services.kb.store.delete_document(document_id)
 
 
-@router.get("/search", **exposes("content"))
+@router.get("/search", openapi_extra=exposes("content"))
 def search(
     principal: PrincipalDep,
     services: ServicesDep,

@@ -43,7 +43,7 @@ class JobState(BaseModel):
     finished: float | None
 
 
-@router.get("/job-kinds", **exposes("self"))
+@router.get("/job-kinds", openapi_extra=exposes("self"))
 def job_kinds(_: PrincipalDep, services: ServicesDep) -> list[JobKindInfo]:
     """What can be submitted, with each kind's parameters as JSON Schema."""
     return [
@@ -57,20 +57,24 @@ def job_kinds(_: PrincipalDep, services: ServicesDep) -> list[JobKindInfo]:
     ]
 
 
-@router.post("/jobs/{kind}", status_code=202, **exposes("jobs"))
+@router.post("/jobs/{kind}", status_code=202, openapi_extra=exposes("jobs"))
 def submit_job(
     kind: str,
     principal: PrincipalDep,
     services: ServicesDep,
     params: Annotated[str, Form(max_length=100_000, description="The kind's parameters as JSON.")] = "{}",
-    files: Annotated[list[UploadFile] | None, File(description="Input files, for kinds that take them.")] = None,
+    files: Annotated[
+        list[UploadFile] | None, File(description="Input files, for kinds that take them.")
+    ] = None,
 ) -> JobState:
     """Queue a job; it runs on the worker pool while this returns at once (202)."""
     job_kind = services.jobs.kind(kind)
     try:
         raw = json.loads(params)
     except json.JSONDecodeError as exc:
-        raise JobError(f"params is not JSON ({exc.msg}); send an object like {{\"readers\": \"everyone\"}}.")
+        raise JobError(
+            f'params is not JSON ({exc.msg}); send an object like {{"readers": "everyone"}}.'
+        ) from exc
     if not isinstance(raw, dict):
         raise JobError("params must be a JSON object.")
     validated = services.jobs.validate(job_kind, raw)
@@ -82,18 +86,18 @@ def submit_job(
     return JobState(**job.snapshot())
 
 
-@router.get("/jobs", **exposes("jobs"))
+@router.get("/jobs", openapi_extra=exposes("jobs"))
 def list_jobs(principal: PrincipalDep, services: ServicesDep) -> list[JobState]:
     """The caller's jobs, newest first."""
     return [JobState(**job.snapshot()) for job in services.jobs.jobs(principal.user)]
 
 
-@router.get("/jobs/{job_id}", **exposes("jobs"))
+@router.get("/jobs/{job_id}", openapi_extra=exposes("jobs"))
 def job_state(job_id: str, principal: PrincipalDep, services: ServicesDep) -> JobState:
     return JobState(**services.jobs.get(job_id, principal.user).snapshot())
 
 
-@router.get("/jobs/{job_id}/events", response_class=EventSourceResponse, **exposes("jobs"))
+@router.get("/jobs/{job_id}/events", response_class=EventSourceResponse, openapi_extra=exposes("jobs"))
 def job_events(job_id: str, principal: PrincipalDep, services: ServicesDep) -> EventSourceResponse:
     """Server-Sent Events: a ``progress`` event per change, then one ``end`` event."""
     services.jobs.get(job_id, principal.user)  # 404 now, before the stream starts
@@ -103,13 +107,13 @@ def job_events(job_id: str, principal: PrincipalDep, services: ServicesDep) -> E
     )
 
 
-@router.post("/jobs/{job_id}/cancel", **exposes("jobs"))
+@router.post("/jobs/{job_id}/cancel", openapi_extra=exposes("jobs"))
 def cancel_job(job_id: str, principal: PrincipalDep, services: ServicesDep) -> JobState:
     """Ask the job to stop; it ends at its next cancel check (a queued job never starts)."""
     return JobState(**services.jobs.cancel(job_id, principal.user).snapshot())
 
 
-@router.get("/jobs/{job_id}/results/{name}", response_class=FileResponse, **exposes("jobs"))
+@router.get("/jobs/{job_id}/results/{name}", response_class=FileResponse, openapi_extra=exposes("jobs"))
 def job_result(job_id: str, name: str, principal: PrincipalDep, services: ServicesDep) -> FileResponse:
     """One result file of a finished job."""
     return FileResponse(services.jobs.result_file(job_id, principal.user, name), filename=name)

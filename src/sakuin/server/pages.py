@@ -22,15 +22,25 @@ from sakuin.server.uploads import may_manage
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
 router = APIRouter(include_in_schema=False)
+# The pages in the header, in order: (path, i18n key). A capability's page adds itself here.
+NAV: list[tuple[str, str]] = [("/knowledge", "nav_knowledge"), ("/jobs", "nav_jobs")]
 
 
-def render(request: Request, template: str, principal: Principal | None, status: int = 200, **data: Any) -> Response:
+def render(
+    request: Request, template: str, principal: Principal | None, status: int = 200, **data: Any
+) -> Response:
     """A page in the visitor's language; ``?lang=`` is remembered in a cookie."""
     language = language_of(request)
     response = templates.TemplateResponse(
         request,
         template,
-        {"t": translations(language), "lang": language, "principal": principal, "path": request.url.path, **data},
+        {
+            "t": translations(language),
+            "lang": language,
+            "principal": principal,
+            "path": request.url.path,
+            **data,
+        },
         status_code=status,
     )
     if request.query_params.get("lang") == language:
@@ -65,7 +75,9 @@ def jobs_page(request: Request, services: ServicesDep) -> Response:
     principal = resolve_principal(request, services)
     if principal is None:
         return render(request, "login.html", None, status=401)
-    return render(request, "jobs.html", principal, jobs=[j.snapshot() for j in services.jobs.jobs(principal.user)])
+    return render(
+        request, "jobs.html", principal, jobs=[j.snapshot() for j in services.jobs.jobs(principal.user)]
+    )
 
 
 @router.get("/admin", response_class=HTMLResponse)

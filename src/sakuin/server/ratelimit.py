@@ -10,6 +10,7 @@ from collections import defaultdict, deque
 from sakuin.errors import SakuinError
 
 WINDOW_SECONDS = 60.0
+PRUNE_ABOVE = 10_000  # keys (login attempts name any user) before idle ones are dropped
 
 
 class RateLimitedError(SakuinError):
@@ -32,6 +33,10 @@ class RateLimiter:
         """Count one request for ``key``, or raise :class:`RateLimitedError` if over the limit."""
         now = time.monotonic()
         with self._lock:
+            if len(self._hits) > PRUNE_ABOVE:
+                idle = [k for k, h in self._hits.items() if not h or h[-1] <= now - WINDOW_SECONDS]
+                for k in idle:
+                    del self._hits[k]
             hits = self._hits[key]
             while hits and hits[0] <= now - WINDOW_SECONDS:
                 hits.popleft()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import Depends, Request
 
@@ -13,7 +13,7 @@ from sakuin.server.accounts import Accounts
 from sakuin.server.jobs import JobManager
 from sakuin.server.ratelimit import RateLimiter
 
-# What an endpoint can reveal, declared on each route (``openapi_extra``) and checked by the
+# What an endpoint can reveal, declared on each route (``openapi_extra=exposes(...)``) and checked by the
 # authorization test for every route in the table: public (no login), self (the caller's own
 # account), content (documents or anything derived from them), jobs (the caller's own jobs),
 # admin (users and groups).
@@ -21,9 +21,9 @@ Exposure = Literal["public", "self", "content", "jobs", "admin"]
 EXPOSURE_KEY = "x-sakuin-exposes"
 
 
-def exposes(kind: Exposure) -> dict[str, dict[str, str]]:
-    """Route keyword arguments declaring what the route reveals."""
-    return {"openapi_extra": {EXPOSURE_KEY: kind}}
+def exposes(kind: Exposure) -> dict[str, Any]:
+    """A route's ``openapi_extra`` declaring what it reveals."""
+    return {EXPOSURE_KEY: kind}
 
 
 @dataclass
