@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import tempfile
 from datetime import datetime
-from pathlib import Path
+import pathlib
 from typing import Annotated, Literal
 from urllib.parse import quote
 
-from fastapi import APIRouter, File, Form, Query, UploadFile
+from fastapi import APIRouter, File, Form, Path, Query, UploadFile
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, Field
 
@@ -23,6 +23,7 @@ from sakuin.server.services import ServicesDep, exposes
 from sakuin.server.uploads import check_readers, ingest_uploads, may_manage, safe_filename
 
 router = APIRouter(prefix="/api")
+DocumentId = Annotated[int, Path(ge=1, le=2**63 - 1, description="A document's id (SQL BIGINT).")]
 
 
 class Document(BaseModel):
@@ -78,7 +79,7 @@ class SearchHit(BaseModel):
     score: float
 
 
-def save_uploads(files: list[UploadFile], folder: Path) -> list[Path]:
+def save_uploads(files: list[UploadFile], folder: pathlib.Path) -> list[pathlib.Path]:
     """Write uploaded files into ``folder`` under their (sanitised) client names."""
     paths = []
     for upload in files:
@@ -113,7 +114,7 @@ def upload_documents(
     """
     who = parse_readers(readers)
     with tempfile.TemporaryDirectory(prefix="sakuin-upload-") as folder:
-        paths = save_uploads(files, Path(folder))
+        paths = save_uploads(files, pathlib.Path(folder))
         results = ingest_uploads(
             services.kb, principal.user, paths, who, tags=[t.strip() for t in tags.split(",") if t.strip()]
         )
@@ -121,7 +122,7 @@ def upload_documents(
 
 
 @router.get("/documents/{document_id}", openapi_extra=exposes("content"))
-def show_document(document_id: int, principal: PrincipalDep, services: ServicesDep) -> DocumentWithText:
+def show_document(document_id: DocumentId, principal: PrincipalDep, services: ServicesDep) -> DocumentWithText:
     record = services.kb.store.document(document_id, principal.user)
     text = services.kb.store.document_text(document_id, principal.user)
     manageable = may_manage(record, principal.user, admin=principal.admin)
@@ -131,11 +132,11 @@ def show_document(document_id: int, principal: PrincipalDep, services: ServicesD
 @router.get(
     "/documents/{document_id}/download", response_class=PlainTextResponse, openapi_extra=exposes("content")
 )
-def download_document(document_id: int, principal: PrincipalDep, services: ServicesDep) -> PlainTextResponse:
+def download_document(document_id: DocumentId, principal: PrincipalDep, services: ServicesDep) -> PlainTextResponse:
     """The document's extracted text as a UTF-8 file."""
     record = services.kb.store.document(document_id, principal.user)
     text = services.kb.store.document_text(document_id, principal.user)
-    filename = Path(record.source.rsplit("/", 1)[-1]).stem or f"document-{document_id}"
+    filename = pathlib.Path(record.source.rsplit("/", 1)[-1]).stem or f"document-{document_id}"
     return PlainTextResponse(
         text, headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename, safe='')}.txt"}
     )
@@ -153,7 +154,7 @@ def _managed_record(document_id: int, principal: PrincipalDep, services: Service
 
 @router.put("/documents/{document_id}/readers", openapi_extra=exposes("content"))
 def share_document(
-    document_id: int, body: Readers, principal: PrincipalDep, services: ServicesDep
+    document_id: DocumentId, body: Readers, principal: PrincipalDep, services: ServicesDep
 ) -> Document:
     """Replace who may read a document; it applies to the very next request."""
     _managed_record(document_id, principal, services)
@@ -166,7 +167,7 @@ def share_document(
 
 
 @router.delete("/documents/{document_id}", status_code=204, openapi_extra=exposes("content"))
-def delete_document(document_id: int, principal: PrincipalDep, services: ServicesDep) -> None:
+def delete_document(document_id: DocumentId, principal: PrincipalDep, services: ServicesDep) -> None:
     _managed_record(document_id, principal, services)
     services.kb.store.delete_document(document_id)
 

@@ -39,6 +39,7 @@ def render(
             "lang": language,
             "principal": principal,
             "path": request.url.path,
+            "nav": NAV,
             **data,
         },
         status_code=status,
