@@ -6,9 +6,9 @@ query; a document the caller may not read answers 404 exactly like one that does
 
 from __future__ import annotations
 
+import pathlib
 import tempfile
 from datetime import datetime
-import pathlib
 from typing import Annotated, Literal
 from urllib.parse import quote
 
@@ -122,7 +122,9 @@ def upload_documents(
 
 
 @router.get("/documents/{document_id}", openapi_extra=exposes("content"))
-def show_document(document_id: DocumentId, principal: PrincipalDep, services: ServicesDep) -> DocumentWithText:
+def show_document(
+    document_id: DocumentId, principal: PrincipalDep, services: ServicesDep
+) -> DocumentWithText:
     record = services.kb.store.document(document_id, principal.user)
     text = services.kb.store.document_text(document_id, principal.user)
     manageable = may_manage(record, principal.user, admin=principal.admin)
@@ -132,7 +134,9 @@ def show_document(document_id: DocumentId, principal: PrincipalDep, services: Se
 @router.get(
     "/documents/{document_id}/download", response_class=PlainTextResponse, openapi_extra=exposes("content")
 )
-def download_document(document_id: DocumentId, principal: PrincipalDep, services: ServicesDep) -> PlainTextResponse:
+def download_document(
+    document_id: DocumentId, principal: PrincipalDep, services: ServicesDep
+) -> PlainTextResponse:
     """The document's extracted text as a UTF-8 file."""
     record = services.kb.store.document(document_id, principal.user)
     text = services.kb.store.document_text(document_id, principal.user)
