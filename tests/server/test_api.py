@@ -58,6 +58,14 @@ def test_upload_list_show_search_as_the_asking_user(live: LiveServer) -> None:
     assert "handbook.txt" in download.headers["content-disposition"]
     assert bob.get(f"/api/documents/{handbook_id}").status_code == 404
 
+    hit = hits[0]
+    window = {"start": hit["start"], "end": hit["end"]}
+    passage = carol.get(f"/api/documents/{handbook_id}/passage", params=window).json()
+    assert passage["text"] == hit["text"] and passage["title"] == "就業規則"
+    assert bob.get(f"/api/documents/{handbook_id}/passage", params=window).status_code == 404
+    outside = carol.get(f"/api/documents/{handbook_id}/passage", params={"start": 5, "end": 10**6})
+    assert outside.status_code == 400 and "not a passage" in outside.json()["error"]
+
 
 def test_share_and_delete_only_by_the_uploader_or_an_admin(live: LiveServer) -> None:
     alice, bob, carol, root = (live.client(u) for u in ("alice", "bob", "carol", "root"))

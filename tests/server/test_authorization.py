@@ -80,6 +80,8 @@ def request(
         "label": "ci",
         "user": "alice",
         "q": "白鷺 Heron",
+        "start": 0,
+        "end": 12,
     }
     for parameter in operation.get("parameters", []):
         assert parameter["name"] in values or not parameter.get("required"), (

@@ -81,6 +81,11 @@ def test_upload_list_search_and_permissions_in_a_browser(browser: Browser, live:
     alice.click('#search-form button[type="submit"]')
     expect(alice.locator("#search-results li").first).to_contain_text("十月に試作機")
     shot(alice, "03-alice-search")
+    alice.locator("#search-results .citation").first.click()  # the passage, in its document
+    expect(alice.locator("dialog#passage mark")).to_contain_text("十月に試作機を完成させる")
+    expect(alice.locator("dialog#passage .source")).to_contain_text("upload:alice/raven.md")
+    shot(alice, "03b-alice-passage")
+    alice.locator("dialog#passage button").click()
 
     bob = log_in(browser, live, "bob", "en-US")
     expect(bob.locator("header nav")).to_contain_text("Knowledge")

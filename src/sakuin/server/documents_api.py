@@ -16,6 +16,7 @@ from fastapi import APIRouter, File, Form, Path, Query, UploadFile
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, Field
 
+from sakuin.errors import SakuinError
 from sakuin.knowledge.access import Reader, parse_readers
 from sakuin.knowledge.store.base import DocumentRecord, SearchFilters
 from sakuin.server.auth import ForbiddenError, PrincipalDep
@@ -23,7 +24,12 @@ from sakuin.server.services import ServicesDep, exposes
 from sakuin.server.uploads import check_readers, ingest_uploads, may_manage, safe_filename
 
 router = APIRouter(prefix="/api")
+CONTEXT_CHARACTERS = 200
 DocumentId = Annotated[int, Path(ge=1, le=2**63 - 1, description="A document's id (SQL BIGINT).")]
+
+
+class PassageError(SakuinError):
+    """Offsets that do not delimit a passage of the document."""
 
 
 class Document(BaseModel):
@@ -65,6 +71,17 @@ class UploadResult(BaseModel):
 
 class Readers(BaseModel):
     readers: str = Field(min_length=1, max_length=4096, description="user:NAME, group:NAME or everyone.")
+
+
+class Passage(BaseModel):
+    document_id: int
+    title: str
+    source: str
+    start: int
+    end: int
+    text: str
+    before: str = Field(description="Up to 200 characters preceding the passage, for context.")
+    after: str = Field(description="Up to 200 characters following it.")
 
 
 class SearchHit(BaseModel):
@@ -154,6 +171,33 @@ def _managed_record(document_id: int, principal: PrincipalDep, services: Service
     if not may_manage(record, principal.user, admin=False):
         raise ForbiddenError(f"document {document_id} was not uploaded by you; ask its owner or an admin.")
     return record
+
+
+@router.get("/documents/{document_id}/passage", openapi_extra=exposes("content"))
+def passage(
+    document_id: DocumentId,
+    principal: PrincipalDep,
+    services: ServicesDep,
+    start: Annotated[int, Query(ge=0, le=2**31)],
+    end: Annotated[int, Query(ge=0, le=2**31)],
+) -> Passage:
+    """The text between two offsets of a search hit or a citation, with a little context around it."""
+    record = services.kb.store.document(document_id, principal.user)
+    text = services.kb.store.document_text(document_id, principal.user)
+    if not start < end <= len(text):
+        raise PassageError(
+            f"offsets {start}-{end} are not a passage of document {document_id} (0-{len(text)})."
+        )
+    return Passage(
+        document_id=document_id,
+        title=record.title,
+        source=record.source,
+        start=start,
+        end=end,
+        text=text[start:end],
+        before=text[max(0, start - CONTEXT_CHARACTERS) : start],
+        after=text[end : end + CONTEXT_CHARACTERS],
+    )
 
 
 @router.put("/documents/{document_id}/readers", openapi_extra=exposes("content"))

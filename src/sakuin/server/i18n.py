@@ -56,6 +56,7 @@ MESSAGES: dict[str, dict[Language, str]] = {
     "can_log_in": {"ja": "ログイン可", "en": "Can log in"},
     "signed_in_as": {"ja": "ログイン中:", "en": "Signed in as"},
     "error": {"ja": "エラー", "en": "Error"},
+    "close": {"ja": "閉じる", "en": "Close"},
 }
 
 

@@ -96,6 +96,18 @@ function wireDropZones() {
   }
 }
 
+// A passage (a search hit or a citation) in its context, in the page's dialog.
+async function showPassage(documentId, start, end) {
+  const passage = await api("GET", `/api/documents/${documentId}/passage?start=${start}&end=${end}`);
+  const dialog = document.getElementById("passage");
+  dialog.querySelector(".title").textContent = passage.title;
+  dialog.querySelector(".before").textContent = passage.before;
+  dialog.querySelector("mark").textContent = passage.text;
+  dialog.querySelector(".after").textContent = passage.after;
+  dialog.querySelector(".source").textContent = `${passage.source} ${passage.start}-${passage.end}`;
+  dialog.showModal();
+}
+
 function renderHits(hits, emptyText) {
   const list = document.getElementById("search-results");
   if (!hits.length) {
@@ -113,7 +125,9 @@ function renderHits(hits, emptyText) {
     const where = document.createElement("small");
     where.textContent = ` ${hit.source} ${hit.headings.join(" > ")}`;
     const passage = document.createElement("p");
+    passage.className = "citation";
     passage.textContent = hit.text;
+    passage.addEventListener("click", guard(() => showPassage(hit.document_id, hit.start, hit.end)));
     item.append(title, where, passage);
     return item;
   }));
@@ -205,4 +219,4 @@ document.addEventListener("DOMContentLoaded", () => {
   }));
 });
 
-window.sakuin = { api, streamEvents, showMessage };
+window.sakuin = { api, streamEvents, showMessage, showPassage };
