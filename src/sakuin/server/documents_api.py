@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 
 from sakuin.errors import SakuinError
 from sakuin.knowledge.access import Reader, parse_readers
-from sakuin.knowledge.store.base import DocumentRecord, SearchFilters
+from sakuin.knowledge.store.base import DocumentRecord, Hit, SearchFilters
 from sakuin.server.auth import ForbiddenError, PrincipalDep
 from sakuin.server.services import ServicesDep, exposes
 from sakuin.server.uploads import check_readers, ingest_uploads, may_manage, safe_filename
@@ -82,18 +82,6 @@ class Passage(BaseModel):
     text: str
     before: str = Field(description="Up to 200 characters preceding the passage, for context.")
     after: str = Field(description="Up to 200 characters following it.")
-
-
-class SearchHit(BaseModel):
-    document_id: int
-    chunk_id: int
-    title: str
-    source: str
-    start: int
-    end: int
-    text: str
-    headings: list[str]
-    score: float
 
 
 def save_uploads(files: list[UploadFile], folder: pathlib.Path) -> list[pathlib.Path]:
@@ -229,21 +217,7 @@ def search(
     mode: Literal["lexical", "dense", "hybrid"] = "hybrid",
     source: Annotated[str | None, Query(max_length=1000)] = None,
     tag: Annotated[list[str] | None, Query(max_length=32)] = None,
-) -> list[SearchHit]:
+) -> list[Hit]:
     """The best passages among what the caller may read (the same search as ``sakuin search``)."""
     filters = SearchFilters(source, None, tuple(tag or []))
-    hits = services.kb.search(q, principal.user, k=k, mode=mode, filters=filters)
-    return [
-        SearchHit(
-            document_id=h.document_id,
-            chunk_id=h.chunk_id,
-            title=h.title,
-            source=h.source,
-            start=h.start,
-            end=h.end,
-            text=h.text,
-            headings=list(h.headings),
-            score=h.score,
-        )
-        for h in hits
-    ]
+    return services.kb.search(q, principal.user, k=k, mode=mode, filters=filters)
