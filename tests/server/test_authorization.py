@@ -145,6 +145,14 @@ def test_a_user_without_access_gets_no_content_and_404(live: LiveServer, world: 
     assert checked >= 18
 
 
+def test_pages_show_a_user_without_access_nothing_of_it(live: LiveServer, world: World) -> None:
+    bob = live.client("bob")
+    for route in pages.router.routes:
+        reply = bob.get(route.path, follow_redirects=True)  # type: ignore[attr-defined]
+        assert reply.status_code == 200 and SECRET not in reply.text and "白鷺" not in reply.text, route
+        assert world.job_id not in reply.text
+
+
 def test_the_owner_reaches_what_bob_could_not(live: LiveServer, world: World) -> None:
     """The 404s above come from the permission filter, not from bad parameters."""
     alice = live.client("alice")
@@ -154,3 +162,4 @@ def test_the_owner_reaches_what_bob_could_not(live: LiveServer, world: World) ->
             assert reply.status_code == 200, f"{method} {path} as alice: {reply.status_code}"
     hits = alice.get("/api/search", params={"q": "白鷺 Heron"}).json()
     assert any(SECRET in hit["text"] for hit in hits)
+    assert "新製品" in alice.get("/knowledge").text and world.job_id in alice.get("/jobs").text
