@@ -83,9 +83,13 @@ def free_port() -> int:
 
 
 def start_server(
-    command: list[str], base_url: str, env: dict[str, str] | None = None, timeout: float = 120.0
+    command: list[str],
+    base_url: str,
+    env: dict[str, str] | None = None,
+    timeout: float = 120.0,
+    ready_path: str = "/models",
 ) -> subprocess.Popen[bytes]:
-    """Start a real HTTP server process and wait until ``{base_url}/models`` answers.
+    """Start a real HTTP server process and wait until ``{base_url}{ready_path}`` answers 200.
 
     Its output goes to a temporary file: a pipe nobody reads would fill and stall the server.
     """
@@ -99,7 +103,7 @@ def start_server(
             log.seek(0)
             raise RuntimeError(f"server exited: {log.read().decode(errors='replace')[-2000:]}")
         try:
-            if httpx.get(f"{base_url}/models", timeout=1).status_code == 200:
+            if httpx.get(f"{base_url}{ready_path}", timeout=1).status_code == 200:
                 return process
         except httpx.TransportError:
             time.sleep(0.3)

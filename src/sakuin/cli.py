@@ -17,6 +17,7 @@ from sakuin.config import load_settings
 from sakuin.errors import SakuinError
 from sakuin.knowledge import commands as knowledge_commands
 from sakuin.models import Message
+from sakuin.server import commands as server_commands
 from sakuin.terminal import err, model_of, out, settings_of
 from sakuin.write import commands as write_commands
 
@@ -229,6 +230,8 @@ app.command("watch")(knowledge_commands.watch_command)
 app.command("write")(write_commands.write)
 app.command("ask", help="Alias of write, for short questions.")(write_commands.write)
 app.command("write-calibrate")(write_commands.write_calibrate)
+app.add_typer(server_commands.accounts, name="accounts")
+app.command("serve")(server_commands.serve)
 
 
 def main() -> None:

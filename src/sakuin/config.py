@@ -91,6 +91,21 @@ class WriteSettings(BaseModel):
     max_tokens: int = Field(400, ge=1, description="Most tokens an abstractive answer may take.")
 
 
+class ServerSettings(BaseModel):
+    """The HTTP API and web page: limits that keep one user from starving the others."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    host: str = Field("127.0.0.1", description="Interface `sakuin serve` listens on.")
+    port: int = Field(8000, ge=1, le=65535, description="TCP port of `sakuin serve`.")
+    max_upload_mib: float = Field(50.0, gt=0, description="Request bodies larger than this get 413.")
+    requests_per_minute: int = Field(600, ge=1, description="Per-user rate limit of the API.")
+    logins_per_minute: int = Field(10, ge=1, description="Login attempts per user name per minute.")
+    session_hours: float = Field(12.0, gt=0, description="How long a login session lasts.")
+    job_workers: int = Field(2, ge=1, description="Background jobs run at once (the rest queue).")
+    secure_cookies: bool = Field(False, description="Send the session cookie over HTTPS only.")
+
+
 class Settings(BaseSettings):
     """All of sakuin's settings; build with :func:`load_settings`."""
 
@@ -100,6 +115,7 @@ class Settings(BaseSettings):
     model: ModelSettings = Field(default_factory=ModelSettings)  # type: ignore[arg-type]
     knowledge: KnowledgeSettings = Field(default_factory=KnowledgeSettings)  # type: ignore[arg-type]
     write: WriteSettings = Field(default_factory=WriteSettings)  # type: ignore[arg-type]
+    server: ServerSettings = Field(default_factory=ServerSettings)  # type: ignore[arg-type]
 
     @property
     def config_file(self) -> Path:
@@ -114,6 +130,11 @@ class Settings(BaseSettings):
     def knowledge_db(self) -> Path:
         """The SQLite knowledge base."""
         return self.data_dir / "knowledge.sqlite"
+
+    @property
+    def jobs_dir(self) -> Path:
+        """Inputs and result files of background jobs, one folder per job."""
+        return self.data_dir / "jobs"
 
     @classmethod
     def settings_customise_sources(

@@ -1,0 +1,73 @@
+"""The web page's words in Japanese and English; the language comes from a cookie or the browser."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from starlette.requests import Request
+
+Language = Literal["ja", "en"]
+LANGUAGE_COOKIE = "sakuin_lang"
+
+MESSAGES: dict[str, dict[Language, str]] = {
+    "app_title": {"ja": "索引 sakuin", "en": "sakuin (索引)"},
+    "nav_knowledge": {"ja": "ナレッジ", "en": "Knowledge"},
+    "nav_jobs": {"ja": "ジョブ", "en": "Jobs"},
+    "nav_admin": {"ja": "管理", "en": "Admin"},
+    "logout": {"ja": "ログアウト", "en": "Log out"},
+    "login": {"ja": "ログイン", "en": "Log in"},
+    "user": {"ja": "ユーザー名", "en": "User name"},
+    "password": {"ja": "パスワード", "en": "Password"},
+    "login_failed": {"ja": "ユーザー名またはパスワードが違います", "en": "Wrong user name or password"},
+    "upload": {"ja": "アップロード", "en": "Upload"},
+    "drop_here": {
+        "ja": "ここにファイルをドロップ、またはクリックして選択",
+        "en": "Drop files here, or click to choose",
+    },
+    "readers": {"ja": "閲覧者", "en": "Readers"},
+    "readers_hint": {
+        "ja": "例: group:sales,user:bob または everyone",
+        "en": "e.g. group:sales,user:bob or everyone",
+    },
+    "documents": {"ja": "文書", "en": "Documents"},
+    "title": {"ja": "タイトル", "en": "Title"},
+    "updated": {"ja": "更新", "en": "Updated"},
+    "chunks": {"ja": "チャンク", "en": "Chunks"},
+    "delete": {"ja": "削除", "en": "Delete"},
+    "share": {"ja": "共有", "en": "Share"},
+    "search": {"ja": "検索", "en": "Search"},
+    "search_placeholder": {"ja": "検索語を入力", "en": "What are you looking for?"},
+    "no_results": {"ja": "閲覧できる文書に該当なし", "en": "No readable document matches"},
+    "no_documents": {"ja": "閲覧できる文書はまだありません", "en": "No documents you can read yet"},
+    "jobs": {"ja": "ジョブ", "en": "Jobs"},
+    "new_ingest_job": {"ja": "一括取り込みジョブ", "en": "Bulk ingest job"},
+    "submit": {"ja": "実行", "en": "Submit"},
+    "cancel": {"ja": "キャンセル", "en": "Cancel"},
+    "status": {"ja": "状態", "en": "Status"},
+    "progress": {"ja": "進捗", "en": "Progress"},
+    "results": {"ja": "結果", "en": "Results"},
+    "kind": {"ja": "種類", "en": "Kind"},
+    "no_jobs": {"ja": "ジョブはまだありません", "en": "No jobs yet"},
+    "users": {"ja": "ユーザー", "en": "Users"},
+    "groups": {"ja": "グループ", "en": "Groups"},
+    "members": {"ja": "メンバー", "en": "Members"},
+    "add": {"ja": "追加", "en": "Add"},
+    "admin": {"ja": "管理者", "en": "Admin"},
+    "can_log_in": {"ja": "ログイン可", "en": "Can log in"},
+    "signed_in_as": {"ja": "ログイン中:", "en": "Signed in as"},
+    "error": {"ja": "エラー", "en": "Error"},
+    "close": {"ja": "閉じる", "en": "Close"},
+}
+
+
+def language_of(request: Request) -> Language:
+    """``?lang=`` beats the cookie, which beats the browser's Accept-Language; default Japanese."""
+    chosen = request.query_params.get("lang") or request.cookies.get(LANGUAGE_COOKIE)
+    if chosen in ("ja", "en"):
+        return chosen  # type: ignore[return-value]
+    accept = request.headers.get("accept-language", "").lower()
+    return "en" if accept.startswith("en") else "ja"
+
+
+def translations(language: Language) -> dict[str, str]:
+    return {key: words[language] for key, words in MESSAGES.items()}

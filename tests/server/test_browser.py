@@ -1,0 +1,116 @@
+"""End to end in headless Chromium (Debian's, driven by Playwright): log in, upload by drag and
+drop, see it listed, search and find it; another user who is not a reader finds nothing.
+Screenshots go to ``test-artifacts/server/``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from tests.server.conftest import PASSWORD, LiveServer
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "server"
+LAUNCH_NOTE = "漆黒の翼プロジェクトは十月に試作機を完成させる。"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    assert CHROMIUM.exists(), "install Debian's chromium (make setup does: apt-get install -y chromium)"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def log_in(browser: Browser, live: LiveServer, user: str, locale: str) -> Page:
+    page = browser.new_context(locale=locale, viewport={"width": 1200, "height": 900}).new_page()
+    page.goto(f"{live.url}/knowledge")
+    page.fill('input[name="user"]', user)
+    page.fill('input[name="password"]', PASSWORD)
+    page.click('#login-form button[type="submit"]')
+    expect(page.locator("#whoami")).to_contain_text(user)
+    return page
+
+
+def shot(page: Page, name: str) -> None:
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def test_upload_list_search_and_permissions_in_a_browser(browser: Browser, live: LiveServer) -> None:
+    anonymous = browser.new_context().new_page()
+    reply = anonymous.goto(f"{live.url}/knowledge")
+    assert reply is not None and reply.status == 401
+    shot(anonymous, "00-login")
+
+    alice = log_in(browser, live, "alice", "ja-JP")
+    expect(alice.locator("header nav")).to_contain_text("ナレッジ")  # Japanese UI for a Japanese browser
+    shot(alice, "01-alice-knowledge")
+
+    # drag and drop a file onto the drop zone, as a person would from their desktop
+    transfer = alice.evaluate_handle(
+        """(text) => {
+            const transfer = new DataTransfer();
+            transfer.items.add(new File([text], "raven.md", { type: "text/markdown" }));
+            return transfer;
+        }""",
+        f"# 漆黒の翼\n\n{LAUNCH_NOTE}\n",
+    )
+    alice.dispatch_event("#drop-zone", "drop", {"dataTransfer": transfer})
+    expect(alice.locator("#chosen-files")).to_contain_text("raven.md")
+    alice.fill('#upload-form input[name="readers"]', "user:alice")
+    alice.click('#upload-form button[type="submit"]')
+    expect(alice.locator("#documents")).to_contain_text("漆黒の翼")
+    shot(alice, "02-alice-uploaded")
+
+    alice.fill('#search-form input[name="q"]', "試作機はいつ完成しますか")
+    alice.click('#search-form button[type="submit"]')
+    expect(alice.locator("#search-results li").first).to_contain_text("十月に試作機")
+    shot(alice, "03-alice-search")
+    alice.locator("#search-results .citation").first.click()  # the passage, in its document
+    expect(alice.locator("dialog#passage mark")).to_contain_text("十月に試作機を完成させる")
+    expect(alice.locator("dialog#passage .source")).to_contain_text("upload:alice/raven.md")
+    shot(alice, "03b-alice-passage")
+    alice.locator("dialog#passage button").click()
+
+    bob = log_in(browser, live, "bob", "en-US")
+    expect(bob.locator("header nav")).to_contain_text("Knowledge")
+    expect(bob.locator("body")).not_to_contain_text("漆黒の翼")
+    bob.fill('#search-form input[name="q"]', "試作機はいつ完成しますか")
+    bob.click('#search-form button[type="submit"]')
+    expect(bob.locator("#search-results")).to_contain_text("No readable document matches")
+    shot(bob, "04-bob-search")
+
+
+def test_bulk_ingest_job_from_the_jobs_page(browser: Browser, live: LiveServer, tmp_path: Path) -> None:
+    files = []
+    for i in range(5):
+        path = tmp_path / f"report-{i}.txt"
+        path.write_text(f"週報{i}: 出荷台数は{i * 100}台でした。", encoding="utf-8")
+        files.append(str(path))
+    alice = log_in(browser, live, "alice", "en-US")
+    alice.goto(f"{live.url}/jobs")
+    alice.set_input_files("#job-files", files)
+    alice.fill('#ingest-job-form input[name="readers"]', "group:sales")
+    alice.click('#ingest-job-form button[type="submit"]')
+    row = alice.locator("#jobs tbody tr").first
+    expect(row.locator(".status")).to_have_text("done", timeout=60_000)
+    expect(row).to_contain_text("5/5")
+    expect(row.locator("a")).to_have_text("report.json")
+    shot(alice, "05-alice-jobs")
+    carol = log_in(browser, live, "carol", "en-US")  # in sales, so she reads them at once
+    expect(carol.locator("#documents")).to_contain_text("report-3")
