@@ -17,6 +17,7 @@ from sakuin.config import load_settings
 from sakuin.errors import SakuinError
 from sakuin.knowledge import commands as knowledge_commands
 from sakuin.models import LanguageModel, Message, load_model
+from sakuin.simulate import commands as simulate_commands
 from sakuin.terminal import err, out, settings_of
 
 app = typer.Typer(
@@ -230,6 +231,7 @@ app.add_typer(knowledge_commands.docs, name="docs")
 app.command("ingest")(knowledge_commands.ingest)
 app.command("search")(knowledge_commands.search_command)
 app.command("watch")(knowledge_commands.watch_command)
+app.command("simulate")(simulate_commands.simulate_command)
 
 
 def main() -> None:

@@ -65,6 +65,23 @@ class KnowledgeSettings(BaseModel):
     max_file_mib: float = Field(50.0, gt=0, description="Files larger than this are refused.")
 
 
+class SimulateSettings(BaseModel):
+    """How simulations run: the default potential and the sandbox's limits."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    calculator: Literal["emt", "chgnet", "sevenn"] = Field(
+        "chgnet", description="Default potential: chgnet or sevenn (universal ML), emt (fast, few elements)."
+    )
+    wall_seconds: float = Field(3600.0, gt=0, description="Wall-clock limit of one simulation run.")
+    cpu_seconds: int = Field(7200, ge=1, description="CPU-time limit of one simulation run.")
+    memory_mib: int | None = Field(
+        None, ge=256, description="Address-space limit; default 2048 for emt, 6144 for the ML potentials."
+    )
+    output_mib: int = Field(8, ge=1, description="Most output a run may print.")
+    threads: int = Field(2, ge=1, description="CPU threads a run may use (OMP/MKL).")
+
+
 class Settings(BaseSettings):
     """All of sakuin's settings; build with :func:`load_settings`."""
 
@@ -73,6 +90,7 @@ class Settings(BaseSettings):
     data_dir: Path = Field(DEFAULT_DATA_DIR, description="Where models, stores and config.toml live.")
     model: ModelSettings = Field(default_factory=ModelSettings)  # type: ignore[arg-type]
     knowledge: KnowledgeSettings = Field(default_factory=KnowledgeSettings)  # type: ignore[arg-type]
+    simulate: SimulateSettings = Field(default_factory=SimulateSettings)  # type: ignore[arg-type]
 
     @property
     def config_file(self) -> Path:
@@ -82,6 +100,11 @@ class Settings(BaseSettings):
     def models_dir(self) -> Path:
         """Assembled and converted weights, kept so each conversion happens once."""
         return self.data_dir / "models"
+
+    @property
+    def simulations_dir(self) -> Path:
+        """One folder per simulation run: script, results, plots, structures."""
+        return self.data_dir / "simulations"
 
     @property
     def knowledge_db(self) -> Path:
