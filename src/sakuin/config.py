@@ -71,15 +71,18 @@ class SimulateSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     calculator: Literal["emt", "chgnet", "sevenn"] = Field(
-        "chgnet", description="Default potential: chgnet or sevenn (universal ML), emt (fast, few elements)."
+        default="chgnet",
+        description="Default potential: chgnet or sevenn (universal ML), emt (fast, few elements).",
     )
-    wall_seconds: float = Field(3600.0, gt=0, description="Wall-clock limit of one simulation run.")
-    cpu_seconds: int = Field(7200, ge=1, description="CPU-time limit of one simulation run.")
+    wall_seconds: float = Field(default=3600.0, gt=0, description="Wall-clock limit of one simulation run.")
+    cpu_seconds: int = Field(default=7200, ge=1, description="CPU-time limit of one simulation run.")
     memory_mib: int | None = Field(
-        None, ge=256, description="Address-space limit; default 2048 for emt, 6144 for the ML potentials."
+        default=None,
+        ge=256,
+        description="Address-space limit in MiB; default 2048 for emt, 6144 for the ML potentials.",
     )
-    output_mib: int = Field(8, ge=1, description="Most output a run may print.")
-    threads: int = Field(2, ge=1, description="CPU threads a run may use (OMP/MKL).")
+    output_mib: int = Field(default=8, ge=1, description="Most output a run may print.")
+    threads: int = Field(default=2, ge=1, description="CPU threads a run may use (OMP/MKL).")
 
 
 class Settings(BaseSettings):
@@ -90,7 +93,7 @@ class Settings(BaseSettings):
     data_dir: Path = Field(DEFAULT_DATA_DIR, description="Where models, stores and config.toml live.")
     model: ModelSettings = Field(default_factory=ModelSettings)  # type: ignore[arg-type]
     knowledge: KnowledgeSettings = Field(default_factory=KnowledgeSettings)  # type: ignore[arg-type]
-    simulate: SimulateSettings = Field(default_factory=SimulateSettings)  # type: ignore[arg-type]
+    simulate: SimulateSettings = Field(default_factory=SimulateSettings)
 
     @property
     def config_file(self) -> Path:

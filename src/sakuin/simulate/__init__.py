@@ -10,4 +10,12 @@ from sakuin.simulate.run import SimulationResult, run_simulation
 from sakuin.simulate.script import write_script
 from sakuin.simulate.spec import TaskSpec
 
-__all__ = ["Reading", "SimulationResult", "TaskSpec", "build_spec", "read_request", "run_simulation", "write_script"]
+__all__ = [
+    "Reading",
+    "SimulationResult",
+    "TaskSpec",
+    "build_spec",
+    "read_request",
+    "run_simulation",
+    "write_script",
+]

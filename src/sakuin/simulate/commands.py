@@ -30,11 +30,16 @@ def simulate_command(
         Path | None, typer.Option("--spec", help="Run a spec JSON file instead of reading a request.")
     ] = None,
     folder: Annotated[
-        Path | None, typer.Option(help="Where the script and results go (default: a new folder in the data dir).")
+        Path | None,
+        typer.Option(help="Where the script and results go (default: a new folder in the data dir)."),
     ] = None,
-    show_script: Annotated[bool, typer.Option("--show-script", help="Print the script before running.")] = False,
+    show_script: Annotated[
+        bool, typer.Option("--show-script", help="Print the script before running.")
+    ] = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Run without asking for confirmation.")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print spec, script path and results as JSON.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print spec, script path and results as JSON.")
+    ] = False,
 ) -> None:
     """Simulate what a request asks (e.g. "Pt(111), O on fcc, atom 19 → Fe, Pt, V, Ni: adsorption energy")."""
     settings = settings_of(ctx)
@@ -49,7 +54,10 @@ def simulate_command(
     folder = folder or settings.simulations_dir / time.strftime("%Y%m%d-%H%M%S")
     _, script = prepare(spec, folder)
     if not as_json:
-        out.print(f"[bold]spec[/] {json.dumps(spec.model_dump(mode='json', exclude={'request'}), ensure_ascii=False)}")
+        out.print(
+            "[bold]spec[/] "
+            + json.dumps(spec.model_dump(mode="json", exclude={"request"}), ensure_ascii=False)
+        )
     if show_script:
         out.print(Syntax(script, "python", line_numbers=True))
     if not yes and not typer.confirm(f"Run {folder / 'simulate.py'} now?", default=True, err=True):
@@ -73,10 +81,16 @@ def _run_with_progress(spec: TaskSpec, folder: Path, settings: Any) -> Simulatio
 
         def on_event(event: dict[str, Any]) -> None:
             if event["event"] == "step":
-                bar.update(task, description=f"{event['label']}: step {event['step']}, E = {event['energy_eV']:.4f} eV")
+                bar.update(
+                    task,
+                    description=f"{event['label']}: step {event['step']}, E = {event['energy_eV']:.4f} eV",
+                )
             elif event["event"] == "relaxed":
                 state = "converged" if event["converged"] else "[red]NOT converged[/]"
-                bar.console.print(f"  {event['label']}: {state} after {event['steps']} steps, E = {event['energy_eV']:.4f} eV")
+                bar.console.print(
+                    f"  {event['label']}: {state} after {event['steps']} steps, "
+                    f"E = {event['energy_eV']:.4f} eV"
+                )
 
         return run_simulation(spec, folder, settings, on_event=on_event)
 
@@ -87,4 +101,6 @@ def _print_result(result: SimulationResult) -> None:
     for row in result.rows:
         table.add_row(*(f"{v:.4f}" if isinstance(v, float) else str(v) for v in row.values()))
     out.print(table)
-    out.print(f"{len(result.files)} files in {result.folder} (script: {result.script}) in {result.seconds:.1f} s")
+    out.print(
+        f"{len(result.files)} files in {result.folder} (script: {result.script}) in {result.seconds:.1f} s"
+    )

@@ -39,7 +39,16 @@ SITE_WORDS = {
 }
 CALCULATOR_WORDS = {"emt": ("emt",), "chgnet": ("chgnet",), "sevenn": ("sevenn", "sevennet", "7net")}
 SUBSTITUTE_WORDS = ("substitut", "replace", "dope", "swap", "置換", "置き換", "入れ替", "ドープ", "に変え")
-NO_RELAX_WORDS = ("without relax", "no relax", "single point", "single-point", "緩和なし", "緩和せず", "緩和しない")
+ADSORPTION_WORDS = ("adsor", "bind", "吸着", "結合")
+NO_RELAX_WORDS = (
+    "without relax",
+    "no relax",
+    "single point",
+    "single-point",
+    "緩和なし",
+    "緩和せず",
+    "緩和しない",
+)
 
 _NAME_TO_SYMBOL = {name.lower(): symbol for name, symbol in zip(atomic_names, chemical_symbols, strict=True)}
 _NAME_TO_SYMBOL.pop("", None)
@@ -52,7 +61,8 @@ _ELEMENT = re.compile(
 )
 _SEPARATOR = re.compile(r"^\s*(?:,|、|，|/|・|と|や|及び|および|and|or|&)?\s*(?:and|or)?\s*$")
 _INDEX = re.compile(
-    r"(?:atom|index|site|原子)\s*(?:#|no\.?|number|番号)?\s*(\d+)|(\d+)\s*(?:番目?|th atom|st atom|nd atom|rd atom)",
+    r"(?:atom|index|site|原子)\s*(?:#|no\.?|number|番号)?\s*(\d+)"
+    r"|(\d+)\s*(?:番目?|th atom|st atom|nd atom|rd atom)",
     re.IGNORECASE,
 )
 _FACET = re.compile(r"\(\s*(\d)\s*(\d)\s*(\d)\s*\)|\b(\d{3,4})\s*(?:surface|facet|slab|面)")
@@ -83,6 +93,7 @@ class Mentions:
     sites: list[str] = field(default_factory=list)
     calculator: str | None = None
     substitute: bool = False
+    adsorption: bool = False
     relax: bool = True
     fmax: float | None = None
     steps: int | None = None
@@ -129,8 +140,11 @@ def find_mentions(request: str) -> Mentions:
         depth = size.group(3) or (layers.group(1) if layers else "3")
         found.size = (int(size.group(1)), int(size.group(2)), int(depth))
     found.sites = [site for site, words in SITE_WORDS.items() if any(w in lower for w in words)]
-    found.calculator = next((c for c, words in CALCULATOR_WORDS.items() if any(w in lower for w in words)), None)
+    found.calculator = next(
+        (c for c, words in CALCULATOR_WORDS.items() if any(w in lower for w in words)), None
+    )
     found.substitute = found.index is not None or any(w in lower for w in SUBSTITUTE_WORDS)
+    found.adsorption = any(w in lower for w in ADSORPTION_WORDS)
     found.relax = not any(w in lower for w in NO_RELAX_WORDS)
     if fmax := _FMAX.search(text):
         found.fmax = float(fmax.group(1))
@@ -170,4 +184,9 @@ def _is_word(match: re.Match[str], text: str) -> bool:
 
 def _unknown_symbol(token: str | None) -> bool:
     """A two-letter capitalised token that is neither an element nor a common word: a typo'd element."""
-    return bool(token) and len(token or "") == 2 and token not in chemical_symbols and token not in TWO_LETTER_WORDS
+    return (
+        bool(token)
+        and len(token or "") == 2
+        and token not in chemical_symbols
+        and token not in TWO_LETTER_WORDS
+    )

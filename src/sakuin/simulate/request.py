@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, get_args
 
 from pydantic import ValidationError
 
@@ -20,7 +20,7 @@ from sakuin.errors import SimulationQuestionsError, SimulationSpecError
 from sakuin.models.base import LanguageModel, LocalLanguageModel, ScoreRequest
 from sakuin.prompts import FewShot
 from sakuin.simulate.mentions import Mentions, find_mentions
-from sakuin.simulate.spec import ADSORBATES, Calculator, TaskSpec, crystal_of
+from sakuin.simulate.spec import ADSORBATES, Calculator, Property, TaskSpec, crystal_of
 
 TASKS = {
     "adsorption energy": "adsorption_energy",
@@ -32,6 +32,15 @@ TASKS = {
 STRUCTURES = ("surface", "bulk", "molecule")
 NONE = "none"
 
+
+def _answer(task: str, structure: str, host: str, adsorbate: str, substitute: str) -> str:
+    """One solved form, written the way the model is asked to continue it."""
+    return (
+        f"Task: {task}\nStructure: {structure}\nHost: {host}\nAdsorbate: {adsorbate}\n"
+        f"Substitute with: {substitute}"
+    )
+
+
 SIMULATION_FORM = FewShot(
     "Requests for atomistic simulations, each summarised as a form.",
     "Request: ",
@@ -39,39 +48,39 @@ SIMULATION_FORM = FewShot(
     [
         (
             "On Cu(100), put H on the hollow site, swap atom 12 for Pd or Au, and give the binding energy.",
-            "Task: adsorption energy\nStructure: surface\nHost: Cu\nAdsorbate: H\nSubstitute with: Pd, Au",
+            _answer("adsorption energy", "surface", "Cu", "H", "Pd, Au"),
         ),
         (
             "Ni(111)のトップサイトに炭素を置いたときの吸着エネルギーを求めてください。",
-            "Task: adsorption energy\nStructure: surface\nHost: Ni\nAdsorbate: C\nSubstitute with: none",
+            _answer("adsorption energy", "surface", "Ni", "C", "none"),
         ),
         (
             "How stiff is bulk aluminium? Fit the equation of state.",
-            "Task: bulk modulus\nStructure: bulk\nHost: Al\nAdsorbate: none\nSubstitute with: none",
+            _answer("bulk modulus", "bulk", "Al", "none", "none"),
         ),
         (
             "銀の結晶で原子を一つ抜いたときの空孔のできやすさを調べたい。",
-            "Task: vacancy formation energy\nStructure: bulk\nHost: Ag\nAdsorbate: none\nSubstitute with: none",
+            _answer("vacancy formation energy", "bulk", "Ag", "none", "none"),
         ),
         (
             "Relax a Au(111) slab where atom 5 is replaced by Pt and report its energy.",
-            "Task: total energy\nStructure: surface\nHost: Au\nAdsorbate: none\nSubstitute with: Pt",
+            _answer("total energy", "surface", "Au", "none", "Pt"),
         ),
         (
             "Remove one atom from bulk Cu and compute the vacancy formation energy.",
-            "Task: vacancy formation energy\nStructure: bulk\nHost: Cu\nAdsorbate: none\nSubstitute with: none",
+            _answer("vacancy formation energy", "bulk", "Cu", "none", "none"),
         ),
         (
             "Simulate the phonon dispersion of Au.",
-            "Task: other\nStructure: bulk\nHost: Au\nAdsorbate: none\nSubstitute with: none",
+            _answer("other", "bulk", "Au", "none", "none"),
         ),
         (
             "シリコンのバンドギャップを計算して。",
-            "Task: other\nStructure: bulk\nHost: Si\nAdsorbate: none\nSubstitute with: none",
+            _answer("other", "bulk", "Si", "none", "none"),
         ),
         (
             "パラジウム(111)にOをhcpサイトで吸着させ、7番目の原子をNi、Cu、Agに替えて安定性の指標となるエネルギーを比較。",
-            "Task: adsorption energy\nStructure: surface\nHost: Pd\nAdsorbate: O\nSubstitute with: Ni, Cu, Ag",
+            _answer("adsorption energy", "surface", "Pd", "O", "Ni, Cu, Ag"),
         ),
     ],
 )
@@ -133,10 +142,11 @@ def read_request(request: str, model: LanguageModel, *, calculator: Calculator) 
     found = find_mentions(request)
     if found.unknown_symbols:
         raise SimulationSpecError(
-            f"'{found.unknown_symbols[0]}' is not a chemical element symbol; check the spelling (e.g. Fe, Pt, V, Ni)"
+            f"'{found.unknown_symbols[0]}' is not a chemical element symbol; "
+            "check the spelling (e.g. Fe, Pt, V, Ni)"
         )
     form = _Form(model, request)
-    task = TASKS[form.choose("Task", list(TASKS))]
+    task = TASKS[form.choose("Task", _task_options(found))]
     if task is None:
         raise SimulationSpecError(
             "sakuin cannot compute that property; it computes: " + ", ".join(k for k, v in TASKS.items() if v)
@@ -144,7 +154,11 @@ def read_request(request: str, model: LanguageModel, *, calculator: Calculator) 
     questions: list[str] = []
     structure = form.choose("Structure", _structure_options(found, task))
     host, adsorbate, substituents = _roles(form, found, task, structure)
-    fields: dict[str, Any] = {"request": request, "property": task, "calculator": found.calculator or calculator}
+    fields: dict[str, Any] = {
+        "request": request,
+        "property": task,
+        "calculator": found.calculator or calculator,
+    }
     if host is None:
         questions.append("Which element is the crystal or surface made of?")
     if structure == "surface":
@@ -169,7 +183,9 @@ def read_request(request: str, model: LanguageModel, *, calculator: Calculator) 
         fields["adsorbate"] = {"species": adsorbate, "site": site}
     if substituents:
         if found.index is None:
-            questions.append(f"Which atom should {', '.join(substituents)} replace? Give its index (e.g. atom 19).")
+            questions.append(
+                f"Which atom should {', '.join(substituents)} replace? Give its index (e.g. atom 19)."
+            )
         fields["substitution"] = {"index": found.index, "by": substituents}
     elif found.index is not None:
         questions.append(f"Which element(s) should replace atom {found.index}?")
@@ -188,6 +204,10 @@ def build_spec(fields: dict[str, Any]) -> TaskSpec:
         spec = TaskSpec.model_validate(fields)
     except ValidationError as exc:
         first = exc.errors()[0]
+        if first["loc"] == ("property",):
+            raise SimulationSpecError(
+                f"unsupported property {first['input']!r}; sakuin computes: {', '.join(get_args(Property))}"
+            ) from exc
         where = ".".join(str(part) for part in first["loc"] if not str(part).startswith(("slab", "bulk")))
         message = str(first["msg"]).removeprefix("Value error, ")
         raise SimulationSpecError(f"{message}" + (f" ({where})" if where else "")) from exc
@@ -209,6 +229,15 @@ def check_atom_indices(spec: TaskSpec) -> None:
                 f"{what} index {index} is out of range: {spec.structure.describe()} has {count} atoms "
                 f"(indices 0 to {count - 1})"
             )
+
+
+def _task_options(found: Mentions) -> list[str]:
+    """Tasks the request can ask for: an adsorption energy needs an adsorbate or the word for it.
+
+    Without either, offering it would only let the model pick a task the request cannot be about.
+    """
+    possible = found.adsorption or any(s in ADSORBATES for s in found.symbols())
+    return [name for name in TASKS if possible or TASKS[name] != "adsorption_energy"]
 
 
 def _structure_options(found: Mentions, task: str) -> list[str]:

@@ -94,7 +94,11 @@ def run_simulation(
     """
     spec, source = prepare(spec, folder)
     finished = run_script(
-        source, folder, limits_for(spec, settings), filename=SCRIPT_NAME, on_event=on_event,
+        source,
+        folder,
+        limits_for(spec, settings),
+        filename=SCRIPT_NAME,
+        on_event=on_event,
         should_cancel=should_cancel,
     )
     results = folder / "results.json"

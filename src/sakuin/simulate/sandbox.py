@@ -22,6 +22,7 @@ to the scientific stack. Progress comes as JSON lines on standard output (see ``
 from __future__ import annotations
 
 import ast
+import contextlib
 import json
 import os
 import queue
@@ -39,7 +40,12 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from sakuin.errors import SandboxLimitError, ScriptRejectedError, SimulationCancelledError, SimulationFailedError
+from sakuin.errors import (
+    SandboxLimitError,
+    ScriptRejectedError,
+    SimulationCancelledError,
+    SimulationFailedError,
+)
 
 ALLOWED_IMPORTS = frozenset(
     {
@@ -87,6 +93,7 @@ def check_script(source: str) -> None:
     except SyntaxError as exc:
         raise ScriptRejectedError(f"the script is not valid Python (line {exc.lineno}: {exc.msg})") from exc
     for node in ast.walk(tree):
+        line = getattr(node, "lineno", 0)
         modules: list[str] = []
         if isinstance(node, ast.Import):
             modules = [alias.name for alias in node.names]
@@ -95,13 +102,13 @@ def check_script(source: str) -> None:
         for module in modules:
             if module.split(".")[0] not in ALLOWED_IMPORTS:
                 raise ScriptRejectedError(
-                    f"line {node.lineno}: import of '{module}' is not allowed in a simulation script "
+                    f"line {line}: import of '{module}' is not allowed in a simulation script "
                     f"(allowed: {', '.join(sorted(ALLOWED_IMPORTS))})"
                 )
         if isinstance(node, ast.Name) and node.id in FORBIDDEN_NAMES:
-            raise ScriptRejectedError(f"line {node.lineno}: '{node.id}' is not allowed in a simulation script")
+            raise ScriptRejectedError(f"line {line}: '{node.id}' is not allowed in a simulation script")
         if isinstance(node, ast.Attribute) and node.attr.startswith("__") and node.attr != "__name__":
-            raise ScriptRejectedError(f"line {node.lineno}: '{node.attr}' is not allowed in a simulation script")
+            raise ScriptRejectedError(f"line {line}: '{node.attr}' is not allowed in a simulation script")
 
 
 # Runs inside the sandboxed interpreter before the script: the audit hook that guards writes,
@@ -162,7 +169,7 @@ sys.addaudithook(hook)
 script = sys.argv[1]
 sys.argv = sys.argv[1:]
 runpy.run_path(script, run_name="__main__")
-""" % {"exit": VIOLATION_EXIT}
+""".replace("%(exit)d", str(VIOLATION_EXIT))
 
 
 @cache
@@ -235,7 +242,7 @@ def run_script(
             stdout=subprocess.PIPE,
             stderr=stderr,
             start_new_session=True,
-            preexec_fn=_set_limits(limits),  # noqa: PLW1509 - only setrlimit, before exec
+            preexec_fn=_set_limits(limits),  # only setrlimit, before exec
         )
         result = RunResult(returncode=0)
         lines: queue.Queue[str | None] = queue.Queue()
@@ -296,10 +303,8 @@ def _take(line: str, result: RunResult, on_event: Callable[[Event], None] | None
 
 
 def _kill_group(process: subprocess.Popen[bytes]) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
 
 
 def _raise_for_failure(result: RunResult, stopped: tuple[str, str] | None, limits: Limits) -> None:
@@ -313,7 +318,9 @@ def _raise_for_failure(result: RunResult, stopped: tuple[str, str] | None, limit
     if code == VIOLATION_EXIT and violation:
         raise SandboxLimitError(str(violation["limit"]), f"the simulation was killed: {violation['what']}")
     if code in (-signal.SIGXCPU, -signal.SIGKILL) and "MemoryError" not in result.stderr_tail:
-        raise SandboxLimitError("cpu", f"the simulation was killed at its CPU-time limit of {limits.cpu_seconds} s")
+        raise SandboxLimitError(
+            "cpu", f"the simulation was killed at its CPU-time limit of {limits.cpu_seconds} s"
+        )
     tail = result.stderr_tail
     if code != 0 and any(s in tail for s in ("MemoryError", "bad_alloc", "Cannot allocate memory")):
         raise SandboxLimitError(

@@ -8,7 +8,7 @@ its working directory.
 
 from __future__ import annotations
 
-from sakuin.simulate.spec import Bulk, Molecule, Slab, StructureFile, TaskSpec, crystal_of
+from sakuin.simulate.spec import Bulk, Molecule, Slab, TaskSpec, crystal_of
 
 CALCULATOR_CODE = {
     "emt": (
@@ -150,7 +150,7 @@ def write_results(rows, main):
 '''
 
 MAIN = {
-    "total_energy": '''
+    "total_energy": """
 
 def main():
     rows = []
@@ -166,12 +166,17 @@ def main():
                      "energy_per_atom_eV": energy / len(atoms), "atoms": len(atoms),
                      "converged": converged}})
     write_results(rows, "energy_eV")
-''',
+""",
     "adsorption_energy": '''
 
 # The adsorbate's energy is measured from gas molecules (O from O2, H from H2, N from N2,
 # C from CH4 - 2 H2), each relaxed in a periodic box with the same calculator.
-GAS_REFERENCES = {{"O": {{"O2": 0.5}}, "H": {{"H2": 0.5}}, "N": {{"N2": 0.5}}, "C": {{"CH4": 1.0, "H2": -2.0}}}}
+GAS_REFERENCES = {{
+    "O": {{"O2": 0.5}},
+    "H": {{"H2": 0.5}},
+    "N": {{"N2": 0.5}},
+    "C": {{"CH4": 1.0, "H2": -2.0}},
+}}
 
 
 def reference_energy(species):
@@ -211,7 +216,7 @@ def main():
         }})
     write_results(rows, "adsorption_energy_eV")
 ''',
-    "equation_of_state": '''
+    "equation_of_state": """
 
 def main():
     from ase.eos import EquationOfState
@@ -245,8 +250,8 @@ def main():
                      "volume_per_atom_A3": float(volume) / len(atoms),
                      "energy_per_atom_eV": float(energy) / len(atoms), "converged": True}})
     write_results(rows, "bulk_modulus_GPa")
-''',
-    "vacancy_formation_energy": '''
+""",
+    "vacancy_formation_energy": """
 
 def main():
     rows = []
@@ -271,7 +276,7 @@ def main():
             "converged": converged_perfect and converged_vacancy,
         }})
     write_results(rows, "vacancy_formation_energy_eV")
-''',
+""",
 }
 
 
@@ -334,8 +339,10 @@ def _build(spec: TaskSpec) -> str:
             "    atoms.set_constraint(FixAtoms(indices=[a.index for a in atoms if a.tag > bottom]))\n"
         )
     elif isinstance(structure, Bulk):
-        shape = "orthorhombic=True" if (structure.crystal or crystal_of(structure.element)) == "hcp" else (
-            "cubic=True"
+        shape = (
+            "orthorhombic=True"
+            if (structure.crystal or crystal_of(structure.element)) == "hcp"
+            else ("cubic=True")
         )
         body = f"    atoms = bulk(HOST, CRYSTAL, a=LATTICE_CONSTANT, {shape}).repeat(REPEAT)\n"
     elif isinstance(structure, Molecule):
@@ -380,13 +387,9 @@ def write_script(spec: TaskSpec, filename: str = "simulate.py") -> str:
     if spec.substitution:
         title += f", substituted by {', '.join(spec.substitution.by)}"
     request = " ".join(spec.request.split()) or "(written as a spec, not a request)"
-    adsorb = (
-        "        add_adsorbate(atoms, ADSORBATE, HEIGHT, SITE)\n" if spec.adsorbate else ""
-    )
+    adsorb = "        add_adsorbate(atoms, ADSORBATE, HEIGHT, SITE)\n" if spec.adsorbate else ""
     parts = [
-        HEADER.format(
-            title=title, request=request, filename=filename, needs=needs, extra_build=extra_build
-        ),
+        HEADER.format(title=title, request=request, filename=filename, needs=needs, extra_build=extra_build),
         _settings(spec),
         "\n" + CALCULATOR_CODE[spec.calculator] + "\n",
         COMMON,
@@ -397,4 +400,3 @@ def write_script(spec: TaskSpec, filename: str = "simulate.py") -> str:
         '\n\nif __name__ == "__main__":\n    main()\n',
     ]
     return "".join(parts)
-

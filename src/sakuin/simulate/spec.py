@@ -58,10 +58,10 @@ class Slab(_Strict):
 
     kind: Literal["slab"] = "slab"
     element: str
-    facet: str = Field("111", description="Miller indices as digits: 111, 100, 110 (hcp: 0001).")
-    size: tuple[int, int, int] = Field((3, 3, 3), description="Repeats along a and b, and layers.")
-    vacuum: float = Field(7.5, gt=0, description="Vacuum on each side of the slab, in Å.")
-    fixed_layers: int = Field(1, ge=0, description="Bottom layers held fixed while relaxing.")
+    facet: str = Field(default="111", description="Miller indices as digits: 111, 100, 110 (hcp: 0001).")
+    size: tuple[int, int, int] = Field(default=(3, 3, 3), description="Repeats along a and b, and layers.")
+    vacuum: float = Field(default=7.5, gt=0, description="Vacuum on each side of the slab, in Å.")
+    fixed_layers: int = Field(default=1, ge=0, description="Bottom layers held fixed while relaxing.")
 
     _element = field_validator("element")(check_element)
 
@@ -93,9 +93,9 @@ class Bulk(_Strict):
 
     kind: Literal["bulk"] = "bulk"
     element: str
-    crystal: Crystal | None = Field(None, description="Default: the element's ground state.")
-    lattice_constant: float | None = Field(None, gt=0, description="Å; default: ASE's reference.")
-    repeat: tuple[int, int, int] = Field((2, 2, 2), description="Supercell of the cubic cell.")
+    crystal: Crystal | None = Field(default=None, description="Default: the element's ground state.")
+    lattice_constant: float | None = Field(default=None, gt=0, description="Å; default: ASE's reference.")
+    repeat: tuple[int, int, int] = Field(default=(2, 2, 2), description="Supercell of the cubic cell.")
 
     _element = field_validator("element")(check_element)
 
@@ -114,7 +114,7 @@ class Molecule(_Strict):
 
     kind: Literal["molecule"] = "molecule"
     name: str
-    box: float = Field(12.0, gt=0, description="Edge of the cubic box, in Å.")
+    box: float = Field(default=12.0, gt=0, description="Edge of the cubic box, in Å.")
 
     @field_validator("name")
     @classmethod
@@ -145,8 +145,8 @@ Structure = Annotated[Slab | Bulk | Molecule | StructureFile, Field(discriminato
 class Substitution(_Strict):
     """Replace one atom (by ASE's 0-based index) or every atom of one element, once per new element."""
 
-    index: int | None = Field(None, ge=0, description="ASE's 0-based atom index.")
-    element: str | None = Field(None, description="Replace every atom of this element instead.")
+    index: int | None = Field(default=None, ge=0, description="ASE's 0-based atom index.")
+    element: str | None = Field(default=None, description="Replace every atom of this element instead.")
     by: tuple[str, ...] = Field(min_length=1, description="One variant per element.")
 
     @field_validator("element")
@@ -173,7 +173,7 @@ class Adsorbate(_Strict):
 
     species: str
     site: Site
-    height: float = Field(1.5, gt=0, description="Starting height above the surface, in Å.")
+    height: float = Field(default=1.5, gt=0, description="Starting height above the surface, in Å.")
 
     @field_validator("species")
     @classmethod
@@ -186,23 +186,23 @@ class Adsorbate(_Strict):
 class Relaxation(_Strict):
     """How positions (never the cell) are relaxed: BFGS until every force is below ``fmax``."""
 
-    fmax: float = Field(0.05, gt=0, description="Force threshold, eV/Å.")
-    steps: int = Field(200, ge=1, description="Most optimiser steps before giving up.")
+    fmax: float = Field(default=0.05, gt=0, description="Force threshold, eV/Å.")
+    steps: int = Field(default=200, ge=1, description="Most optimiser steps before giving up.")
 
 
 class TaskSpec(_Strict):
     """One simulation: a structure, optional substitution and adsorbate, one property, one calculator."""
 
-    request: str = Field("", description="The scientist's words, kept for the script's header.")
+    request: str = Field(default="", description="The scientist's words, kept for the script's header.")
     structure: Structure
     property: Property
     calculator: Calculator = "emt"
     substitution: Substitution | None = None
     adsorbate: Adsorbate | None = None
-    relax: Relaxation | None = Field(default_factory=Relaxation)  # type: ignore[arg-type]
-    vacancy_index: int = Field(0, ge=0, description="vacancy_formation_energy: the atom removed.")
-    eos_strain: float = Field(0.04, gt=0, lt=0.2, description="equation_of_state: ± linear strain.")
-    eos_points: int = Field(7, ge=5, le=21, description="equation_of_state: volumes sampled.")
+    relax: Relaxation | None = Field(default_factory=Relaxation)
+    vacancy_index: int = Field(default=0, ge=0, description="vacancy_formation_energy: the atom removed.")
+    eos_strain: float = Field(default=0.04, gt=0, lt=0.2, description="equation_of_state: ± linear strain.")
+    eos_points: int = Field(default=7, ge=5, le=21, description="equation_of_state: volumes sampled.")
 
     @model_validator(mode="after")
     def _consistent(self) -> TaskSpec:

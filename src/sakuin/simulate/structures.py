@@ -24,9 +24,11 @@ def build_atoms(structure: Slab | Bulk | Molecule | StructureFile) -> Atoms:
         crystal = structure.crystal or crystal_of(structure.element)
         shape = {"orthorhombic": True} if crystal == "hcp" else {"cubic": True}
         cell = ase_build.bulk(structure.element, crystal, a=structure.lattice_constant, **shape)
-        return cell.repeat(structure.repeat)
+        repeated: Atoms = cell.repeat(structure.repeat)  # type: ignore[no-untyped-call]
+        return repeated
     if isinstance(structure, Molecule):
-        return ase_build.molecule(structure.name)
+        gas: Atoms = ase_build.molecule(structure.name)  # type: ignore[no-untyped-call]
+        return gas
     try:
         loaded = read(structure.path)
     except FileNotFoundError as exc:
