@@ -8,7 +8,9 @@ its working directory.
 
 from __future__ import annotations
 
-from sakuin.simulate.spec import Bulk, Molecule, Slab, TaskSpec, crystal_of
+import textwrap
+
+from sakuin.simulate.spec import Bulk, Molecule, Slab, StructureFile, TaskSpec, crystal_of
 
 CALCULATOR_CODE = {
     "emt": (
@@ -50,9 +52,7 @@ import matplotlib
 
 matplotlib.use("Agg")  # draw to files; no display needed
 import matplotlib.pyplot as plt
-from ase.build import add_adsorbate, bulk, molecule{extra_build}
-from ase.constraints import FixAtoms
-from ase.io import read, write
+{build_import}{constraints}from ase.io import {io_names}
 from ase.optimize import BFGS
 '''
 
@@ -376,20 +376,45 @@ def _substitute(spec: TaskSpec) -> str:
     return SUBSTITUTE.format(what="every SUBSTITUTE_ELEMENT atom", body=body)
 
 
+def _build_import(spec: TaskSpec) -> str:
+    """What the script imports from ase.build: only what it uses."""
+    structure = spec.structure
+    names = ["molecule"] if spec.property == "adsorption_energy" else []
+    if isinstance(structure, Slab):
+        names.append(f"{crystal_of(structure.element)}{structure.facet}")
+    elif isinstance(structure, Bulk):
+        names.append("bulk")
+    elif isinstance(structure, Molecule):
+        names.append("molecule")
+    if spec.adsorbate:
+        names.append("add_adsorbate")
+    return f"from ase.build import {', '.join(sorted(set(names)))}\n" if names else ""
+
+
 def write_script(spec: TaskSpec, filename: str = "simulate.py") -> str:
     """The whole script for ``spec``; ``filename`` is only named in its header."""
     needs = {"emt": "", "sevenn": " and sevenn", "chgnet": " and chgnet"}[spec.calculator]
     structure = spec.structure
-    extra_build = ""
-    if isinstance(structure, Slab):
-        extra_build = f", {crystal_of(structure.element)}{structure.facet}"
     title = f"{spec.property.replace('_', ' ').capitalize()} of {structure.describe()}"
     if spec.substitution:
         title += f", substituted by {', '.join(spec.substitution.by)}"
-    request = " ".join(spec.request.split()) or "(written as a spec, not a request)"
+    request = textwrap.fill(
+        " ".join(spec.request.split()) or "(written as a spec, not a request)",
+        width=96,
+        initial_indent="    ",
+        subsequent_indent="    ",
+    )
     adsorb = "        add_adsorbate(atoms, ADSORBATE, HEIGHT, SITE)\n" if spec.adsorbate else ""
     parts = [
-        HEADER.format(title=title, request=request, filename=filename, needs=needs, extra_build=extra_build),
+        HEADER.format(
+            title=title,
+            request=request.strip(),
+            filename=filename,
+            needs=needs,
+            build_import=_build_import(spec),
+            constraints="from ase.constraints import FixAtoms\n" if isinstance(structure, Slab) else "",
+            io_names="read, write" if isinstance(structure, StructureFile) else "write",
+        ),
         _settings(spec),
         "\n" + CALCULATOR_CODE[spec.calculator] + "\n",
         COMMON,
