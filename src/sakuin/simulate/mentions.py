@@ -39,6 +39,13 @@ SITE_WORDS = {
 }
 CALCULATOR_WORDS = {"emt": ("emt",), "chgnet": ("chgnet",), "sevenn": ("sevenn", "sevennet", "7net")}
 SUBSTITUTE_WORDS = ("substitut", "replace", "dope", "swap", "置換", "置き換", "入れ替", "ドープ", "に変え")
+UNSUPPORTED_WORDS = (
+    "band gap", "bandgap", "band structure", "phonon", "density of states", "dos ", "magnet",
+    "molecular dynamics", "diffusion", "barrier", "neb", "vibration", "spectrum", "spectra", "melting",
+    "conductivity", "バンドギャップ", "バンド構造", "フォノン", "状態密度", "磁", "分子動力学", "拡散",
+    "障壁", "振動", "スペクトル", "融点", "伝導",
+)  # fmt: skip
+"""Properties scientists ask for that sakuin does not compute: named, they are refused at once."""
 ADSORPTION_WORDS = ("adsor", "bind", "吸着", "結合")
 NO_RELAX_WORDS = (
     "without relax",
@@ -94,6 +101,7 @@ class Mentions:
     calculator: str | None = None
     substitute: bool = False
     adsorption: bool = False
+    unsupported: str | None = None
     relax: bool = True
     fmax: float | None = None
     steps: int | None = None
@@ -144,6 +152,7 @@ def find_mentions(request: str) -> Mentions:
         (c for c, words in CALCULATOR_WORDS.items() if any(w in lower for w in words)), None
     )
     found.substitute = found.index is not None or any(w in lower for w in SUBSTITUTE_WORDS)
+    found.unsupported = next((w.strip() for w in UNSUPPORTED_WORDS if w in lower), None)
     found.adsorption = any(w in lower for w in ADSORPTION_WORDS)
     found.relax = not any(w in lower for w in NO_RELAX_WORDS)
     if fmax := _FMAX.search(text):
