@@ -5,18 +5,19 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, cast, get_args
 
 import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.syntax import Syntax
 from rich.table import Table
 
-from sakuin.errors import SimulationFailedError
+from sakuin.config import SimulateSettings
+from sakuin.errors import SimulationFailedError, SimulationSpecError
 from sakuin.models import load_model
 from sakuin.simulate.request import build_spec, read_request
 from sakuin.simulate.run import SimulationResult, prepare, run_simulation
-from sakuin.simulate.spec import TaskSpec
+from sakuin.simulate.spec import Calculator, TaskSpec
 from sakuin.terminal import err, out, settings_of
 
 
@@ -44,12 +45,14 @@ def simulate_command(
     """Simulate what a request asks (e.g. "Pt(111), O on fcc, atom 19 → Fe, Pt, V, Ni: adsorption energy")."""
     settings = settings_of(ctx)
     chosen = calculator or settings.simulate.calculator
+    if chosen not in get_args(Calculator):
+        raise SimulationSpecError(f"unknown calculator '{chosen}'; choose {', '.join(get_args(Calculator))}")
     if spec_file is not None:
         fields = json.loads(spec_file.read_text(encoding="utf-8"))
         spec = build_spec({**fields, **({"calculator": calculator} if calculator else {})})
     else:
         with err.status(f"loading {settings.model.name} and reading the request…"):
-            reading = read_request(request, load_model(settings), calculator=chosen)  # type: ignore[arg-type]
+            reading = read_request(request, load_model(settings), calculator=cast(Calculator, chosen))
         spec = reading.require_spec()
     folder = folder or settings.simulations_dir / time.strftime("%Y%m%d-%H%M%S")
     _, script = prepare(spec, folder)
@@ -75,7 +78,7 @@ def simulate_command(
         )
 
 
-def _run_with_progress(spec: TaskSpec, folder: Path, settings: Any) -> SimulationResult:
+def _run_with_progress(spec: TaskSpec, folder: Path, settings: SimulateSettings) -> SimulationResult:
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err) as bar:
         task = bar.add_task("starting the calculator…", total=None)
 
