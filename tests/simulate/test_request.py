@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from sakuin.errors import SimulationQuestionsError, SimulationSpecError
+from sakuin.errors import SimulationFailedError, SimulationQuestionsError, SimulationSpecError
 from sakuin.models.llama_cpp import LlamaCppModel
 from sakuin.simulate import build_spec, read_request
 from sakuin.simulate.mentions import find_mentions
@@ -158,3 +158,15 @@ def test_mentions_read_symbols_names_and_numbers() -> None:
     )
     assert find_mentions("合金と金属").symbols() == []
     assert find_mentions("In a Cu crystal, I want EMT").symbols() == ["Cu"]
+
+
+@pytest.mark.slow
+def test_free_form_repair_loop_is_bounded(gemma_llama: LlamaCppModel, tmp_path: Path) -> None:
+    """The 270M base model writes no working script; the loop stops after its attempts and says so."""
+    from sakuin.simulate.freeform import write_and_run
+    from sakuin.simulate.sandbox import Limits
+
+    with pytest.raises(SimulationFailedError, match=r"no working script in 2 attempts.*last error"):
+        write_and_run("Relax a Cu(111) slab with EMT", gemma_llama, tmp_path, Limits(wall_seconds=60),
+                      attempts=2, max_tokens=96)  # fmt: skip
+    assert sorted(p.parent.name for p in tmp_path.glob("attempt-*/simulate.py")) == ["attempt-1", "attempt-2"]

@@ -16,7 +16,7 @@ from sakuin.config import SimulateSettings
 from sakuin.errors import SimulationFailedError, SimulationSpecError
 from sakuin.models import load_model
 from sakuin.simulate.request import build_spec, read_request
-from sakuin.simulate.run import SimulationResult, prepare, run_simulation
+from sakuin.simulate.run import SimulationResult, limits_for, prepare, run_simulation
 from sakuin.simulate.spec import Calculator, TaskSpec
 from sakuin.terminal import err, out, settings_of
 
@@ -41,12 +41,24 @@ def simulate_command(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print spec, script path and results as JSON.")
     ] = False,
+    free_form: Annotated[
+        bool,
+        typer.Option("--free-form", help="Let a larger model write the script, repairing it from errors."),
+    ] = False,
 ) -> None:
     """Simulate what a request asks (e.g. "Pt(111), O on fcc, atom 19 → Fe, Pt, V, Ni: adsorption energy")."""
     settings = settings_of(ctx)
     chosen = calculator or settings.simulate.calculator
     if chosen not in get_args(Calculator):
         raise SimulationSpecError(f"unknown calculator '{chosen}'; choose {', '.join(get_args(Calculator))}")
+    folder = folder or settings.simulations_dir / time.strftime("%Y%m%d-%H%M%S")
+    if free_form:
+        from sakuin.simulate.freeform import write_and_run
+
+        limits = limits_for("chgnet", settings.simulate)  # the script may load an ML potential
+        worked, rows = write_and_run(request, load_model(settings), folder, limits)
+        out.print_json(json.dumps({"script": str(worked / "simulate.py"), "rows": rows}, ensure_ascii=False))
+        return
     if spec_file is not None:
         fields = json.loads(spec_file.read_text(encoding="utf-8"))
         spec = build_spec({**fields, **({"calculator": calculator} if calculator else {})})
@@ -54,7 +66,6 @@ def simulate_command(
         with err.status(f"loading {settings.model.name} and reading the request…"):
             reading = read_request(request, load_model(settings), calculator=cast(Calculator, chosen))
         spec = reading.require_spec()
-    folder = folder or settings.simulations_dir / time.strftime("%Y%m%d-%H%M%S")
     _, script = prepare(spec, folder)
     if not as_json:
         out.print(

@@ -56,9 +56,9 @@ class SimulationResult:
         }
 
 
-def limits_for(spec: TaskSpec, settings: SimulateSettings) -> Limits:
-    """The sandbox limits for this spec: torch-based potentials need a much larger address space."""
-    memory = settings.memory_mib or DEFAULT_MEMORY_MIB[spec.calculator]
+def limits_for(calculator: str, settings: SimulateSettings) -> Limits:
+    """The sandbox limits for a calculator: torch-based potentials need a much larger address space."""
+    memory = settings.memory_mib or DEFAULT_MEMORY_MIB[calculator]
     return Limits(
         wall_seconds=settings.wall_seconds,
         cpu_seconds=settings.cpu_seconds,
@@ -96,7 +96,7 @@ def run_simulation(
     finished = run_script(
         source,
         folder,
-        limits_for(spec, settings),
+        limits_for(spec.calculator, settings),
         filename=SCRIPT_NAME,
         on_event=on_event,
         should_cancel=should_cancel,
