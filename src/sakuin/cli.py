@@ -18,6 +18,7 @@ from sakuin.errors import SakuinError
 from sakuin.knowledge import commands as knowledge_commands
 from sakuin.models import Message
 from sakuin.server import commands as server_commands
+from sakuin.simulate import commands as simulate_commands
 from sakuin.terminal import err, model_of, out, settings_of
 from sakuin.write import commands as write_commands
 
@@ -232,6 +233,7 @@ app.command("ask", help="Alias of write, for short questions.")(write_commands.w
 app.command("write-calibrate")(write_commands.write_calibrate)
 app.add_typer(server_commands.accounts, name="accounts")
 app.command("serve")(server_commands.serve)
+app.command("simulate")(simulate_commands.simulate_command)
 
 
 def main() -> None:

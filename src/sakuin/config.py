@@ -106,6 +106,26 @@ class ServerSettings(BaseModel):
     secure_cookies: bool = Field(False, description="Send the session cookie over HTTPS only.")
 
 
+class SimulateSettings(BaseModel):
+    """How simulations run: the default potential and the sandbox's limits."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    calculator: Literal["emt", "chgnet", "sevenn"] = Field(
+        default="chgnet",
+        description="Default potential: chgnet or sevenn (universal ML), emt (fast, few elements).",
+    )
+    wall_seconds: float = Field(default=3600.0, gt=0, description="Wall-clock limit of one simulation run.")
+    cpu_seconds: int = Field(default=7200, ge=1, description="CPU-time limit of one simulation run.")
+    memory_mib: int | None = Field(
+        default=None,
+        ge=256,
+        description="Address-space limit in MiB; default 2048 for emt, 6144 for the ML potentials.",
+    )
+    output_mib: int = Field(default=8, ge=1, description="Most output a run may print.")
+    threads: int = Field(default=2, ge=1, description="CPU threads a run may use (OMP/MKL).")
+
+
 class Settings(BaseSettings):
     """All of sakuin's settings; build with :func:`load_settings`."""
 
@@ -116,6 +136,7 @@ class Settings(BaseSettings):
     knowledge: KnowledgeSettings = Field(default_factory=KnowledgeSettings)  # type: ignore[arg-type]
     write: WriteSettings = Field(default_factory=WriteSettings)  # type: ignore[arg-type]
     server: ServerSettings = Field(default_factory=ServerSettings)  # type: ignore[arg-type]
+    simulate: SimulateSettings = Field(default_factory=SimulateSettings)
 
     @property
     def config_file(self) -> Path:
@@ -125,6 +146,11 @@ class Settings(BaseSettings):
     def models_dir(self) -> Path:
         """Assembled and converted weights, kept so each conversion happens once."""
         return self.data_dir / "models"
+
+    @property
+    def simulations_dir(self) -> Path:
+        """One folder per simulation run: script, results, plots, structures."""
+        return self.data_dir / "simulations"
 
     @property
     def knowledge_db(self) -> Path:

@@ -52,3 +52,33 @@ class UnsupportedByBackendError(SakuinError):
 
 class ScoringUnsupportedError(UnsupportedByBackendError):
     """The backend cannot return log-probabilities of given text, so ``score`` is impossible."""
+
+
+class SimulationSpecError(SakuinError):
+    """A simulation request or spec names something that cannot be built or computed."""
+
+
+class SimulationQuestionsError(SakuinError):
+    """A simulation request leaves something open that must not be guessed; the message asks it."""
+
+    exit_code = 2
+
+
+class ScriptRejectedError(SakuinError):
+    """A simulation script imports or calls something outside the sandbox's allow-list."""
+
+
+class SimulationFailedError(SakuinError):
+    """A simulation script stopped with an error, or was killed at one of the sandbox's limits."""
+
+
+class SimulationCancelledError(SakuinError):
+    """A running simulation was cancelled by its caller."""
+
+
+class SandboxLimitError(SimulationFailedError):
+    """The sandbox killed a simulation at a limit: time, CPU, memory, output, network or file writes."""
+
+    def __init__(self, limit: str, message: str) -> None:
+        super().__init__(message)
+        self.limit = limit

@@ -1,0 +1,359 @@
+"""Natural language → simulation: spec accuracy of the default model, and the seed's catalyst run.
+
+1. Twenty requests (JA + EN, varied phrasing) with their expected specs: exact-match accuracy of
+   the spec the default model (Gemma 3 270M base, llama.cpp) reads, and seconds per request.
+2. The seed request: Pt(111) 3×3×3 slab, O on the fcc hollow, atom 19 substituted by Fe, Pt, V
+   and Ni, adsorption energy against ½ O2. Run through sakuin (generated script in the sandbox)
+   with the default potential (CHGNet) and as a hand-written ASE script run directly: the
+   energies must agree exactly. SevenNet runs the Pt variant alone for the speed comparison
+   (seconds per force call). EMT is not in this run: it has no Fe or V.
+
+Prints a table and writes ``benchmarks/results/simulate.json``.
+
+    .venv/bin/python benchmarks/simulate.py [--part all|specs|seed]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from sakuin.config import SimulateSettings, load_settings
+from sakuin.errors import SakuinError
+from sakuin.models import load_model
+from sakuin.simulate import read_request, run_simulation
+from sakuin.simulate.spec import Adsorbate, Relaxation, Slab, Substitution, TaskSpec
+
+RESULTS = Path(__file__).parent / "results" / "simulate.json"
+SEED_REQUEST = (
+    "For the catalyst Pt(111) with O on the fcc hollow site, substitute atom 19 with Fe, Pt, V and Ni "
+    "and compute the catalytic activity energy (the O adsorption energy)."
+)
+FMAX, STEPS = 0.05, 200
+DEFAULT, OTHER = "chgnet", "sevenn"
+VARIANTS = ("Fe", "Pt", "V", "Ni")
+PLOT = RESULTS.with_name("simulate_seed.png")
+
+O_ON_PT = {"species": "O", "site": "fcc"}
+SEED = {"structure": {"kind": "slab", "element": "Pt"}, "property": "adsorption_energy",
+        "adsorbate": O_ON_PT, "substitution": {"index": 19, "by": ["Fe", "Pt", "V", "Ni"]}}  # fmt: skip
+
+# (request, expected fields); defaults (calculator chgnet, relax on) are filled in by the spec.
+REQUESTS: list[tuple[str, dict[str, Any]]] = [
+    (SEED_REQUEST, SEED),
+    (
+        "Pt(111)表面のfccサイトに酸素を吸着させ、19番の原子をFe、Pt、V、Niに置換して吸着エネルギーを計算してください。",
+        SEED,
+    ),
+    (
+        "触媒のPt(111)で19番目の原子を鉄、白金、バナジウム、ニッケルに置き換え、fccホローのOの吸着エネルギーを求めて",
+        SEED,
+    ),
+    (
+        "How strongly does oxygen bind at the fcc hollow of Pt(111) "
+        "when atom 19 is swapped for Fe, Pt, V or Ni?",
+        SEED,
+    ),
+    (
+        "Adsorption energy of H on the ontop site of Cu(100)",
+        {
+            "structure": {"kind": "slab", "element": "Cu", "facet": "100"},
+            "property": "adsorption_energy",
+            "adsorbate": {"species": "H", "site": "ontop"},
+        },
+    ),
+    (
+        "Ni(111)のhcpサイトに水素を置いたときの吸着エネルギー",
+        {
+            "structure": {"kind": "slab", "element": "Ni"},
+            "property": "adsorption_energy",
+            "adsorbate": {"species": "H", "site": "hcp"},
+        },
+    ),
+    (
+        "Compute the N adsorption energy on the bridge site of Pd(111).",
+        {
+            "structure": {"kind": "slab", "element": "Pd"},
+            "property": "adsorption_energy",
+            "adsorbate": {"species": "N", "site": "bridge"},
+        },
+    ),
+    (
+        "Au(100)のホローサイトに炭素を吸着させ、原子10をAgとCuに置換したときの吸着エネルギー",
+        {
+            "structure": {"kind": "slab", "element": "Au", "facet": "100"},
+            "property": "adsorption_energy",
+            "adsorbate": {"species": "C", "site": "hollow"},
+            "substitution": {"index": 10, "by": ["Ag", "Cu"]},
+        },
+    ),
+    (
+        "What is the bulk modulus of copper?",
+        {"structure": {"kind": "bulk", "element": "Cu"}, "property": "equation_of_state"},
+    ),
+    (
+        "アルミニウムの体積弾性率を状態方程式から求めて",
+        {"structure": {"kind": "bulk", "element": "Al"}, "property": "equation_of_state"},
+    ),
+    (
+        "Fit an equation of state for bulk Pd.",
+        {"structure": {"kind": "bulk", "element": "Pd"}, "property": "equation_of_state"},
+    ),
+    (
+        "鉄の結晶の体積弾性率は？",
+        {"structure": {"kind": "bulk", "element": "Fe"}, "property": "equation_of_state"},
+    ),
+    (
+        "Compute the vacancy formation energy of bulk Ni.",
+        {"structure": {"kind": "bulk", "element": "Ni"}, "property": "vacancy_formation_energy"},
+    ),
+    (
+        "銅の空孔形成エネルギーを計算して",
+        {"structure": {"kind": "bulk", "element": "Cu"}, "property": "vacancy_formation_energy"},
+    ),
+    (
+        "How much energy does it cost to make a vacancy in platinum?",
+        {"structure": {"kind": "bulk", "element": "Pt"}, "property": "vacancy_formation_energy"},
+    ),
+    (
+        "Relax a Pt(111) slab and give me its total energy.",
+        {"structure": {"kind": "slab", "element": "Pt"}, "property": "total_energy"},
+    ),
+    (
+        "Ag(110)スラブを緩和して全エネルギーを出して",
+        {"structure": {"kind": "slab", "element": "Ag", "facet": "110"}, "property": "total_energy"},
+    ),
+    (
+        "Total energy of Cu(111) with atom 20 replaced by Ni, Pd or Au",
+        {
+            "structure": {"kind": "slab", "element": "Cu"},
+            "property": "total_energy",
+            "substitution": {"index": 20, "by": ["Ni", "Pd", "Au"]},
+        },
+    ),
+    (
+        "Pt(100)のトップサイトにOを置き、原子22をNiとCuに変えて吸着エネルギーを比較したい",
+        {
+            "structure": {"kind": "slab", "element": "Pt", "facet": "100"},
+            "property": "adsorption_energy",
+            "adsorbate": {"species": "O", "site": "ontop"},
+            "substitution": {"index": 22, "by": ["Ni", "Cu"]},
+        },
+    ),
+    (
+        "Single-point energy of a Au(111) slab without relaxation",
+        {"structure": {"kind": "slab", "element": "Au"}, "property": "total_energy", "relax": None},
+    ),
+]
+
+HANDWRITTEN = r"""
+# The seed's computation written by hand with ASE, run directly (no sakuin, no sandbox).
+import json, sys, time
+from ase.build import fcc111, add_adsorbate, molecule
+from ase.constraints import FixAtoms
+from ase.optimize import BFGS
+from chgnet.model import CHGNet
+from chgnet.model.dynamics import CHGNetCalculator
+
+fmax, steps = float(sys.argv[1]), int(sys.argv[2])
+model = CHGNet.load(model_name="0.3.0", use_device="cpu", verbose=False)
+calc = CHGNetCalculator(model=model, use_device="cpu")
+
+def relaxed_energy(atoms):
+    atoms.calc = calc
+    BFGS(atoms, logfile=None).run(fmax=fmax, steps=steps)
+    return float(atoms.get_potential_energy())
+
+start = time.perf_counter()
+o2 = molecule("O2")
+o2.center(vacuum=6.0)
+o2.pbc = True
+mu_o = 0.5 * relaxed_energy(o2)
+energies = {}
+for element in ["Fe", "Pt", "V", "Ni"]:
+    slab = fcc111("Pt", size=(3, 3, 3), vacuum=7.5)
+    slab.set_constraint(FixAtoms(indices=[a.index for a in slab if a.tag > 2]))
+    slab[19].symbol = element
+    with_o = slab.copy()
+    add_adsorbate(with_o, "O", 1.5, "fcc")
+    energies[element] = relaxed_energy(with_o) - relaxed_energy(slab) - mu_o
+print(json.dumps({"energies": energies, "seconds": time.perf_counter() - start}))
+"""
+
+
+def spec_accuracy(console: Console) -> dict[str, Any]:
+    settings = load_settings()
+    model = load_model(settings)
+    rows = []
+    for request, expected in REQUESTS:
+        wanted = TaskSpec.model_validate({"request": request, "calculator": "chgnet", **expected})
+        started = time.perf_counter()
+        try:
+            reading = read_request(request, model, calculator="chgnet")
+            got: Any = (
+                reading.spec.model_dump(mode="json") if reading.spec else {"questions": reading.questions}
+            )
+        except SakuinError as exc:
+            got = {"error": str(exc)}
+        seconds = time.perf_counter() - started
+        rows.append(
+            {
+                "request": request,
+                "correct": got == wanted.model_dump(mode="json"),
+                "seconds": seconds,
+                "got": got if got != wanted.model_dump(mode="json") else "as expected",
+            }
+        )
+    model.close()
+    times = sorted(r["seconds"] for r in rows[1:])  # the first request pays for the prefix cache
+    table = Table("request", "correct", "s")
+    for row in rows:
+        table.add_row(row["request"][:70], "yes" if row["correct"] else "[red]no[/]", f"{row['seconds']:.2f}")
+    console.print(table)
+    return {
+        "model": settings.model.name,
+        "backend": settings.model.backend,
+        "requests": len(rows),
+        "correct": sum(r["correct"] for r in rows),
+        "accuracy": sum(r["correct"] for r in rows) / len(rows),
+        "median_seconds": times[len(times) // 2],
+        "first_seconds": rows[0]["seconds"],
+        "items": rows,
+    }
+
+
+def seed_run(calculator: str, folder: Path, variants: tuple[str, ...]) -> dict[str, Any]:
+    """The seed through sakuin (spec → script → sandbox), with wall time per relaxation."""
+    spec = TaskSpec(
+        request=SEED_REQUEST,
+        structure=Slab(element="Pt"),
+        property="adsorption_energy",
+        adsorbate=Adsorbate(species="O", site="fcc"),
+        calculator=calculator,  # type: ignore[arg-type]
+        substitution=Substitution(index=19, by=variants),
+        relax=Relaxation(fmax=FMAX, steps=STEPS),
+    )
+    marks: list[dict[str, Any]] = []
+    last = [time.perf_counter()]
+
+    def on_event(event: dict[str, Any]) -> None:
+        if event["event"] == "relaxed":
+            now = time.perf_counter()
+            # the first relaxation's time includes starting Python and loading the potential
+            marks.append({"label": event["label"], "seconds": now - last[0], "steps": event["steps"]})
+            last[0] = now
+
+    result = run_simulation(spec, folder, SimulateSettings(threads=2), on_event=on_event)
+    timed = marks[1:]
+    evaluations = sum(m["steps"] + 1 for m in timed)
+    return {
+        "calculator": calculator,
+        "seconds": result.seconds,
+        "rows": result.rows,
+        "relaxations": marks,
+        "seconds_per_relaxation": sum(m["seconds"] for m in timed) / len(timed),
+        "seconds_per_force_call": sum(m["seconds"] for m in timed) / evaluations,
+        "plot": (folder / "energies.png").read_bytes(),
+    }
+
+
+def handwritten_run() -> dict[str, Any]:
+    env = {**os.environ, "OMP_NUM_THREADS": "2", "MKL_NUM_THREADS": "2", "HF_HUB_OFFLINE": "1"}
+    done = subprocess.run(
+        [sys.executable, "-c", HANDWRITTEN, str(FMAX), str(STEPS)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def seed_benchmark(console: Console) -> dict[str, Any]:
+    """The default potential on all four variants and by hand; the other potential on Pt alone."""
+    seed: dict[str, Any] = {
+        "slab": "Pt(111) 3×3×3, vacuum 7.5 Å, bottom layer fixed, O 1.5 Å above the fcc site",
+        "fmax_eV_per_A": FMAX,
+        "max_steps": STEPS,
+        "threads": 2,
+        "reference": "½ E(O2) relaxed in a box",
+        "emt": "not run: EMT has no parameters for Fe or V",
+    }
+    with tempfile.TemporaryDirectory() as scratch:
+        default = seed_run(DEFAULT, Path(scratch) / DEFAULT, VARIANTS)
+        PLOT.write_bytes(default.pop("plot"))
+        other = seed_run(OTHER, Path(scratch) / OTHER, ("Pt",))
+        other.pop("plot")
+    by_hand = handwritten_run()
+    generated = {row["variant"]: row["adsorption_energy_eV"] for row in default["rows"]}
+    seed.update(
+        {
+            "default": default,
+            "other_potential_on_pt": other,
+            "handwritten": by_hand,
+            "exact_agreement": generated == by_hand["energies"],
+            "speed_ratio_other_per_force_call": other["seconds_per_force_call"]
+            / default["seconds_per_force_call"],
+        }
+    )
+    table = Table("variant", f"{DEFAULT} via sakuin (eV)", f"{DEFAULT} by hand (eV)", f"{OTHER} (eV)")
+    other_rows = {row["variant"]: row["adsorption_energy_eV"] for row in other["rows"]}
+    for variant, energy in generated.items():
+        hand = by_hand["energies"][variant]
+        table.add_row(variant, f"{energy:.6f}", f"{hand:.6f}", f"{other_rows.get(variant, float('nan')):.4f}")
+    console.print(table)
+    for run in (default, other):
+        console.print(
+            f"{run['calculator']}: {run['seconds']:.1f} s in all, {run['seconds_per_relaxation']:.1f} s per "
+            f"relaxation, {run['seconds_per_force_call']:.2f} s per force call"
+        )
+    console.print(f"by hand: {by_hand['seconds']:.1f} s; exact agreement: {seed['exact_agreement']}")
+    return seed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--part",
+        choices=["all", "specs", "seed"],
+        default="all",
+        help="run one part; the other part's numbers are kept from the previous results file",
+    )
+    args = parser.parse_args()
+    console = Console()
+    report: dict[str, Any] = {
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "load_at_start": os.getloadavg(),
+        }
+    }
+    previous = json.loads(RESULTS.read_text(encoding="utf-8")) if RESULTS.is_file() else {}
+    report.update({k: v for k, v in previous.items() if k in ("spec_accuracy", "seed")})
+    if args.part in ("all", "specs"):
+        report["spec_accuracy"] = spec_accuracy(console)
+        console.print(
+            f"spec accuracy {report['spec_accuracy']['accuracy']:.0%}, "
+            f"median {report['spec_accuracy']['median_seconds']:.2f} s per request"
+        )
+    if args.part in ("all", "seed"):
+        report["seed"] = seed_benchmark(console)
+    report["machine"]["load_at_end"] = os.getloadavg()  # the machine is shared: timings vary with it
+    RESULTS.parent.mkdir(exist_ok=True)
+    RESULTS.write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,331 @@
+"""Run a simulation script in a sandboxed subprocess, streaming its progress back.
+
+The walls, from outside in:
+
+- a static check of the script's imports (and of ``eval``/``exec``-style escapes) against an
+  allow-list, before anything runs;
+- a new network namespace (``unshare --net``) where the system allows it, so there is no network
+  at all; an audit hook inside the process also kills it on the first connect, send, name lookup
+  or non-loopback bind, which is the whole network wall where ``unshare`` is unavailable;
+- the scratch directory as working directory and as HOME/TMPDIR/cache directories, and an audit
+  hook that kills the process on any write, delete, rename or subprocess outside it;
+- rlimits: CPU time, address space (torch reserves a lot of it, so the limit is per calculator)
+  and file size; a wall-clock deadline and an output budget enforced by this runner, which kills
+  the whole process group;
+- a scrubbed environment (nothing of the caller's variables, tokens or paths reaches the script).
+
+The audit hooks stop accidents and naive code, not a determined attacker who reaches native code
+(ctypes is importable by the libraries the script needs); the static check keeps the script itself
+to the scientific stack. Progress comes as JSON lines on standard output (see ``script.py``).
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import json
+import os
+import queue
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from sakuin.errors import (
+    SandboxLimitError,
+    ScriptRejectedError,
+    SimulationCancelledError,
+    SimulationFailedError,
+)
+
+ALLOWED_IMPORTS = frozenset(
+    {
+        "__future__", "ase", "chgnet", "collections", "csv", "dataclasses", "functools", "itertools",
+        "json", "math", "matplotlib", "numpy", "pathlib", "scipy", "sevenn", "statistics", "time",
+        "torch", "typing",
+    }
+)  # fmt: skip
+"""Top-level modules a simulation script may import: the scientific stack and harmless stdlib."""
+
+FORBIDDEN_NAMES = frozenset({"eval", "exec", "compile", "__import__", "breakpoint", "globals", "vars"})
+VIOLATION_EXIT = 86
+"""Exit status of a process the audit hook killed (its reason is the last JSON line it printed)."""
+
+Event = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one run may use."""
+
+    wall_seconds: float = 1800.0
+    cpu_seconds: int = 3600
+    memory_bytes: int = 2 * 2**30
+    output_bytes: int = 8 * 2**20
+    file_bytes: int = 256 * 2**20
+    threads: int = 2
+
+
+@dataclass
+class RunResult:
+    """A finished run: its events (parsed JSON lines), other output and timing."""
+
+    returncode: int
+    events: list[Event] = field(default_factory=list)
+    stdout: list[str] = field(default_factory=list)
+    stderr_tail: str = ""
+    seconds: float = 0.0
+
+
+def check_script(source: str) -> None:
+    """Refuse a script whose imports leave the allow-list or that reaches for dynamic code."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError as exc:
+        raise ScriptRejectedError(f"the script is not valid Python (line {exc.lineno}: {exc.msg})") from exc
+    for node in ast.walk(tree):
+        line = getattr(node, "lineno", 0)
+        modules: list[str] = []
+        if isinstance(node, ast.Import):
+            modules = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            modules = [node.module or ""] if node.level == 0 else ["(relative import)"]
+        for module in modules:
+            if module.split(".")[0] not in ALLOWED_IMPORTS:
+                raise ScriptRejectedError(
+                    f"line {line}: import of '{module}' is not allowed in a simulation script "
+                    f"(allowed: {', '.join(sorted(ALLOWED_IMPORTS))})"
+                )
+        if isinstance(node, ast.Name) and node.id in FORBIDDEN_NAMES:
+            raise ScriptRejectedError(f"line {line}: '{node.id}' is not allowed in a simulation script")
+        if isinstance(node, ast.Attribute) and node.attr.startswith("__") and node.attr != "__name__":
+            raise ScriptRejectedError(f"line {line}: '{node.attr}' is not allowed in a simulation script")
+
+
+# Runs inside the sandboxed interpreter before the script: the audit hook that guards writes,
+# sockets and subprocesses. Kept as source text because it executes in the child process.
+BOOTSTRAP = r"""
+import json, os, runpy, sys
+
+SCRATCH = os.path.realpath(os.getcwd())
+WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
+PATH_EVENTS = {"os.remove": (0,), "os.rmdir": (0,), "os.mkdir": (0,), "os.rename": (0, 1),
+               "os.link": (0, 1), "os.symlink": (1,), "os.chmod": (0,), "os.chown": (0,),
+               "os.truncate": (0,), "os.utime": (0,), "shutil.rmtree": (0,), "os.chdir": (0,)}
+SPAWN_EVENTS = {"subprocess.Popen", "os.system", "os.exec", "os.posix_spawn", "os.spawn", "os.fork",
+                "os.forkpty", "pty.spawn"}
+ALLOWED_PROGRAMS = {"fc-list"}  # matplotlib lists the system's fonts once per font cache
+LOOPBACK = {"::1", "127.0.0.1", "localhost"}
+NETWORK_EVENTS = {"socket.connect", "socket.bind", "socket.sendto", "socket.sendmsg",
+                  "socket.getaddrinfo", "socket.gethostbyname"}
+
+
+def kill(limit, what):
+    sys.stdout.flush()
+    line = json.dumps({"event": "sandbox_violation", "limit": limit, "what": what}) + "\n"
+    os.write(1, line.encode())
+    os._exit(%(exit)d)
+
+
+def inside(path):
+    if isinstance(path, int):
+        return True
+    path = os.fsdecode(path)
+    real = os.path.realpath(path)
+    return real == SCRATCH or real.startswith(SCRATCH + os.sep) or real == os.devnull
+
+
+def hook(event, args):
+    if event == "open":
+        path, mode, flags = args
+        writes = (isinstance(mode, str) and any(c in mode for c in "wax+")) or (
+            isinstance(flags, int) and flags & WRITE_FLAGS)
+        if path is not None and writes and not inside(path):
+            kill("write", f"write to {path} outside the scratch directory")
+    elif event in PATH_EVENTS:
+        for position in PATH_EVENTS[event]:
+            if args[position] is not None and not inside(args[position]):
+                kill("write", f"{event} on {args[position]} outside the scratch directory")
+    elif event == "socket.bind" and isinstance(args[1], tuple) and args[1][0] in LOOPBACK:
+        pass  # urllib3 probes for IPv6 support by binding to ::1 when it is imported
+    elif event in NETWORK_EVENTS:
+        kill("network", f"network access ({event})")
+    elif event == "subprocess.Popen" and os.path.basename(str(args[0])) in ALLOWED_PROGRAMS:
+        pass
+    elif event in SPAWN_EVENTS:
+        kill("process", f"started a process ({event})")
+
+
+sys.addaudithook(hook)
+script = sys.argv[1]
+sys.argv = sys.argv[1:]
+runpy.run_path(script, run_name="__main__")
+""".replace("%(exit)d", str(VIOLATION_EXIT))
+
+
+@cache
+def network_namespace_available() -> bool:
+    """Whether ``unshare --net`` works here (root or user namespaces allowed)."""
+    unshare = shutil.which("unshare")
+    if unshare is None:
+        return False
+    done = subprocess.run([unshare, "--net", "true"], capture_output=True, check=False)
+    return done.returncode == 0
+
+
+def _environment(scratch: Path, limits: Limits) -> dict[str, str]:
+    threads = str(limits.threads)
+    return {
+        "PATH": "/usr/local/bin:/usr/bin:/bin",
+        "HOME": str(scratch),
+        "TMPDIR": str(scratch / "tmp"),
+        "XDG_CACHE_HOME": str(scratch / ".cache"),
+        "MPLCONFIGDIR": str(scratch / ".cache" / "matplotlib"),
+        "HF_HUB_OFFLINE": "1",
+        "OMP_NUM_THREADS": threads,
+        "MKL_NUM_THREADS": threads,
+        "OPENBLAS_NUM_THREADS": threads,
+        "LANG": "C.UTF-8",
+    }
+
+
+def _set_limits(limits: Limits) -> Callable[[], None]:
+    def apply() -> None:
+        resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds + 5))
+        resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limits.file_bytes, limits.file_bytes))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+    return apply
+
+
+def run_script(
+    source: str,
+    scratch: Path,
+    limits: Limits,
+    *,
+    filename: str = "simulate.py",
+    on_event: Callable[[Event], None] | None = None,
+    should_cancel: Callable[[], bool] | None = None,
+) -> RunResult:
+    """Check ``source``, write it into ``scratch`` and run it there within ``limits``.
+
+    ``on_event`` gets each JSON line the script prints, as it arrives, in the calling thread;
+    ``should_cancel`` is polled about ten times a second and stops the run when it returns True.
+    Raises :class:`ScriptRejectedError` before running, :class:`SandboxLimitError` when a limit
+    killed the run, :class:`SimulationCancelledError`, or :class:`SimulationFailedError` when the
+    script exited with an error. Files the script wrote stay in ``scratch`` in every case.
+    """
+    check_script(source)
+    scratch = scratch.resolve()
+    (scratch / "tmp").mkdir(parents=True, exist_ok=True)
+    (scratch / filename).write_text(source, encoding="utf-8")
+    command = [sys.executable, "-I", "-B", "-c", BOOTSTRAP, filename]
+    if network_namespace_available():
+        command = ["unshare", "--net", "--", *command]
+    started = time.monotonic()
+    with tempfile.TemporaryFile() as stderr:
+        process = subprocess.Popen(
+            command,
+            cwd=scratch,
+            env=_environment(scratch, limits),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            start_new_session=True,
+            preexec_fn=_set_limits(limits),  # only setrlimit, before exec
+        )
+        result = RunResult(returncode=0)
+        lines: queue.Queue[str | None] = queue.Queue()
+        reader = threading.Thread(target=_read_lines, args=(process, lines), daemon=True)
+        reader.start()
+        stopped: tuple[str, str] | None = None
+        output = 0
+        while True:
+            try:
+                line = lines.get(timeout=0.1)
+            except queue.Empty:
+                line = ""
+            if line is None:
+                break
+            if line:
+                output += len(line)
+                _take(line, result, on_event)
+            if stopped:
+                continue
+            if output > limits.output_bytes:
+                stopped = ("output", f"printed more than {limits.output_bytes // 2**20} MiB of output")
+            elif time.monotonic() - started > limits.wall_seconds:
+                stopped = ("wall", f"ran longer than the wall-clock limit of {limits.wall_seconds:g} s")
+            elif should_cancel is not None and should_cancel():
+                stopped = ("cancelled", "cancelled")
+            if stopped:
+                _kill_group(process)
+        result.returncode = process.wait()
+        reader.join()
+        result.seconds = time.monotonic() - started
+        stderr.seek(0)
+        result.stderr_tail = stderr.read()[-4000:].decode("utf-8", errors="replace")
+    _raise_for_failure(result, stopped, limits)
+    return result
+
+
+def _read_lines(process: subprocess.Popen[bytes], lines: queue.Queue[str | None]) -> None:
+    assert process.stdout is not None
+    for raw in process.stdout:
+        lines.put(raw.decode("utf-8", errors="replace"))
+    lines.put(None)
+
+
+def _take(line: str, result: RunResult, on_event: Callable[[Event], None] | None) -> None:
+    """A JSON object line is an event; anything else is plain output kept for the record."""
+    text = line.strip()
+    if text.startswith("{"):
+        try:
+            event = json.loads(text)
+        except json.JSONDecodeError:
+            event = None
+        if isinstance(event, dict) and "event" in event:
+            result.events.append(event)
+            if on_event is not None:
+                on_event(event)
+            return
+    result.stdout.append(line)
+
+
+def _kill_group(process: subprocess.Popen[bytes]) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+
+
+def _raise_for_failure(result: RunResult, stopped: tuple[str, str] | None, limits: Limits) -> None:
+    """Turn how the process ended into one clear error (or nothing, when it succeeded)."""
+    if stopped and stopped[0] == "cancelled":
+        raise SimulationCancelledError("the simulation was cancelled; no results were produced")
+    if stopped:
+        raise SandboxLimitError(stopped[0], f"the simulation was killed: it {stopped[1]}")
+    code = result.returncode
+    violation = next((e for e in reversed(result.events) if e["event"] == "sandbox_violation"), None)
+    if code == VIOLATION_EXIT and violation:
+        raise SandboxLimitError(str(violation["limit"]), f"the simulation was killed: {violation['what']}")
+    if code in (-signal.SIGXCPU, -signal.SIGKILL) and "MemoryError" not in result.stderr_tail:
+        raise SandboxLimitError(
+            "cpu", f"the simulation was killed at its CPU-time limit of {limits.cpu_seconds} s"
+        )
+    tail = result.stderr_tail
+    if code != 0 and any(s in tail for s in ("MemoryError", "bad_alloc", "Cannot allocate memory")):
+        raise SandboxLimitError(
+            "memory", f"the simulation ran out of its memory limit of {limits.memory_bytes / 2**30:.1f} GiB"
+        )
+    if code != 0:
+        last = [line for line in tail.strip().splitlines() if line.strip()][-1:] or [f"exit status {code}"]
+        raise SimulationFailedError(f"the simulation script failed: {last[0].strip()}")
