@@ -5,8 +5,9 @@ Corpus: the paragraphs of the first ``--paragraphs`` JSQuAD paragraphs; question
 theirs. Half the sampled questions have their gold paragraph left out of the store: those are the
 unanswerable ones. For the answerable half, each model answers
 - closed-book: the grounded prompt with no passages (what the model knows by itself),
-- rag: ``sakuin.write`` over the store (retrieve → decide → write), abstractive and extractive,
-- gold: the grounded prompt with only the gold paragraph as passage [1] (the ceiling),
+- rag: the same prompt with the top retrieved passages,
+- gold: the same prompt with only the gold paragraph as passage [1] (the ceiling),
+- write abstractive / extractive: ``sakuin.write`` end to end (retrieve → decide → write → check),
 scored by exact match and character F1 against JSQuAD's answers (citations removed), and by
 "contains": the share of outputs that contain a gold answer (fair to extractive answers, which
 quote whole sentences). Refusal quality is measured on all sampled questions at the configured
@@ -47,6 +48,7 @@ from sakuin.write.citations import CITATION
 from sakuin.write.evidence import weigh
 from sakuin.write.prompt import grounded_prompt
 from sakuin.write.request import read_request
+from sakuin.write.sources import passage_sources
 
 RESULTS = Path(__file__).parent / "results"
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "workspace"
@@ -110,7 +112,10 @@ def answer_quality(
         gold = Source(1, 0, question.source, question.source, 0, 0, gold_text[question.source])
         text, first, total, tokens = timed_generate(model, grounded_prompt(model, request, [gold]))
         record("gold", text, question, first_s=first, total_s=total, tokens=tokens)
-        for style, options in (("rag abstractive", abstractive), ("rag extractive", extractive)):
+        retrieved = passage_sources(kb.search(question.question, USER, k=kb.settings.write.passages))
+        text, first, total, tokens = timed_generate(model, grounded_prompt(model, request, retrieved))
+        record("rag", text, question, first_s=first, total_s=total, tokens=tokens)
+        for style, options in (("write abstractive", abstractive), ("write extractive", extractive)):
             result = write(kb, model, question.question, USER, options)
             record(
                 style,
@@ -120,7 +125,7 @@ def answer_quality(
                 total_s=result.stats.total_s,
                 tokens=float(result.stats.generated_tokens),
                 refused=float(result.refused),
-                fell_back=float(style == "rag abstractive" and result.style == "extractive"),
+                fell_back=float(style == "write abstractive" and result.style == "extractive"),
             )
     summary = {}
     for name, rows in settings.items():
@@ -179,8 +184,8 @@ def plot(results: dict[str, Any], path: Path) -> None:
     import matplotlib.pyplot as plt
 
     models = list(results["models"])
-    settings = ["closed-book", "rag abstractive", "rag extractive", "gold"]
-    figure, axes = plt.subplots(1, 2, figsize=(11, 4))
+    settings = ["closed-book", "rag", "gold", "write abstractive", "write extractive"]
+    figure, axes = plt.subplots(1, 2, figsize=(13, 4))
     width = 0.8 / len(models)
     for axis, metric in zip(axes, ("f1", "contains"), strict=True):
         for index, model in enumerate(models):
