@@ -13,6 +13,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from sakuin.classify import commands as classify_commands
 from sakuin.config import load_settings
 from sakuin.errors import SakuinError
 from sakuin.knowledge import commands as knowledge_commands
@@ -230,6 +231,8 @@ app.add_typer(knowledge_commands.docs, name="docs")
 app.command("ingest")(knowledge_commands.ingest)
 app.command("search")(knowledge_commands.search_command)
 app.command("watch")(knowledge_commands.watch_command)
+app.command("classify")(classify_commands.classify)
+app.command("choose")(classify_commands.choose)
 
 
 def main() -> None:

@@ -52,3 +52,11 @@ class UnsupportedByBackendError(SakuinError):
 
 class ScoringUnsupportedError(UnsupportedByBackendError):
     """The backend cannot return log-probabilities of given text, so ``score`` is impossible."""
+
+
+class TaskError(SakuinError):
+    """A classification task is ill-defined: missing, empty or duplicate labels, or a bad task file."""
+
+
+class InputFileError(SakuinError):
+    """A file to classify cannot be read as a table, or lacks the columns the task reads."""
