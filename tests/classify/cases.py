@@ -10,12 +10,18 @@ SENTIMENT = Task(
         Label(
             "positive",
             "the customer is happy",
-            ({"review": "The battery lasts all day and the screen is gorgeous."}, {"review": "使いやすくて、家族みんなが気に入っています。"}),
+            (
+                {"review": "The battery lasts all day and the screen is gorgeous."},
+                {"review": "使いやすくて、家族みんなが気に入っています。"},
+            ),
         ),
         Label(
             "negative",
             "the customer is unhappy",
-            ({"review": "届いた箱がつぶれていて、電源も入りませんでした。"}, {"review": "It broke after one week. Waste of money."}),
+            (
+                {"review": "届いた箱がつぶれていて、電源も入りませんでした。"},
+                {"review": "It broke after one week. Waste of money."},
+            ),
         ),
     ),
     ("review",),

@@ -20,11 +20,23 @@ def test_output_keeps_input_columns_and_adds_label_probabilities(
 ) -> None:
     seen: list[tuple[int, int]] = []
     result = classify_file(
-        review_task, reviews_csv, tmp_path / "out.jsonl", engine=ScoreEngine(tiny_model, review_task),
-        batch_size=5, progress=lambda done, total: seen.append((done, total)),
+        review_task,
+        reviews_csv,
+        tmp_path / "out.jsonl",
+        engine=ScoreEngine(tiny_model, review_task),
+        batch_size=5,
+        progress=lambda done, total: seen.append((done, total)),
     )
     frame = read_table(tmp_path / "out.jsonl")
-    assert list(frame.columns) == ["id", "review", "predicted", "p_positive", "p_negative", "p_neutral", "skipped"]
+    assert list(frame.columns) == [
+        "id",
+        "review",
+        "predicted",
+        "p_positive",
+        "p_negative",
+        "p_neutral",
+        "skipped",
+    ]
     assert frame["id"].tolist() == [str(i) for i in range(12)]  # CSV cells stay text
     blank = frame["skipped"] != ""
     assert frame.loc[blank, "id"].tolist() == ["2", "4", "10"]
@@ -76,7 +88,9 @@ def test_resume_after_interruption_gives_the_uninterrupted_output(
 def test_batched_prefix_cached_scores_equal_item_by_item_uncached(
     tiny_model: TransformersModel, review_task: Task
 ) -> None:
-    rows = [{"review": text} for text in ("great", "すぐに壊れました。", "Review: fine\nok", "とても良い製品です")]
+    rows = [
+        {"review": text} for text in ("great", "すぐに壊れました。", "Review: fine\nok", "とても良い製品です")
+    ]
     engine = ScoreEngine(tiny_model, review_task, calibrate=False)
     batched = engine.log_likelihoods(rows)
     one_by_one = np.concatenate([engine.log_likelihoods([row], use_cache=False) for row in rows])

@@ -37,7 +37,9 @@ def test_missing_text_column_lists_the_columns_that_exist(tmp_path: Path) -> Non
         ("bad.jsonl", b'{"a": 1}\nnot json\n', "could not be read"),
     ],
 )
-def test_files_that_are_not_tables_are_refused(tmp_path: Path, name: str, content: bytes, problem: str) -> None:
+def test_files_that_are_not_tables_are_refused(
+    tmp_path: Path, name: str, content: bytes, problem: str
+) -> None:
     path = tmp_path / name
     path.write_bytes(content)
     with pytest.raises(InputFileError, match=problem):
@@ -46,7 +48,9 @@ def test_files_that_are_not_tables_are_refused(tmp_path: Path, name: str, conten
 
 @pytest.mark.parametrize("suffix", [".csv", ".jsonl", ".parquet"])
 def test_every_format_round_trips(tmp_path: Path, suffix: str) -> None:
-    frame = pd.DataFrame({"text": ["良い", "bad"], "predicted": ["positive", "negative"], "p_positive": [0.9, 0.2]})
+    frame = pd.DataFrame(
+        {"text": ["良い", "bad"], "predicted": ["positive", "negative"], "p_positive": [0.9, 0.2]}
+    )
     path = tmp_path / f"out{suffix}"
     write_table(frame, path)
     back = read_table(path)

@@ -50,7 +50,11 @@ labels:
 
 @pytest.mark.parametrize(
     ("text", "problem"),
-    [("labels: [a, b]\nextra: 1\n", "unknown key"), ("- a\n- b\n", "mapping"), ("labels: [a, b", "not valid YAML")],
+    [
+        ("labels: [a, b]\nextra: 1\n", "unknown key"),
+        ("- a\n- b\n", "mapping"),
+        ("labels: [a, b", "not valid YAML"),
+    ],
 )
 def test_bad_task_files_name_the_problem(tmp_path: Path, text: str, problem: str) -> None:
     path = tmp_path / "task.yaml"

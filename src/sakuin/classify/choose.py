@@ -58,7 +58,12 @@ class ChoiceEngine:
     name = "choose"
 
     def __init__(
-        self, model: LanguageModel, task: ChoiceTask, *, calibrate: bool = False, length_normalise: bool = True
+        self,
+        model: LanguageModel,
+        task: ChoiceTask,
+        *,
+        calibrate: bool = False,
+        length_normalise: bool = True,
     ) -> None:
         self.model = model
         self.task = task
@@ -81,7 +86,9 @@ class ChoiceEngine:
                 scores /= np.array([[max(1, len(self.model.tokenize(c))) for c in o] for o in options])
             return scores
         raw = np.asarray([self.model.score(prefix + r.prefix, r.continuations) for r in requests])
-        return raw / np.array([[max(1, len(c)) for c in o] for o in options]) if self.length_normalise else raw
+        return (
+            raw / np.array([[max(1, len(c)) for c in o] for o in options]) if self.length_normalise else raw
+        )
 
 
 class ChoiceGenerateEngine:
@@ -89,7 +96,7 @@ class ChoiceGenerateEngine:
 
     name = "generate"
 
-    def __init__(self, model: LanguageModel, task: ChoiceTask, *, max_tokens: int = 12) -> None:
+    def __init__(self, model: LanguageModel, task: ChoiceTask, *, max_tokens: int = 8) -> None:
         self.model = model
         self.task = task
         self.max_tokens = max_tokens

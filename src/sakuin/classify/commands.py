@@ -18,7 +18,9 @@ from rich.progress import (
 )
 
 from sakuin.classify import ChoiceEngine, ChoiceTask, EngineOptions, build_engine, load_task, make_task
-from sakuin.classify.run import ClassifyResult, Progress as ProgressCallback, classify_file
+from sakuin.classify.run import ClassifyResult, check_columns, classify_file
+from sakuin.classify.run import Progress as ProgressCallback
+from sakuin.classify.tables import read_table
 from sakuin.classify.task import Task
 from sakuin.errors import TaskError
 from sakuin.models import LanguageModel, load_model
@@ -37,7 +39,9 @@ def classify(
     task_file: Annotated[
         Path | None, typer.Option("--task", help="Task file (YAML): instruction, labels, examples.")
     ] = None,
-    labels: Annotated[str | None, typer.Option(help='Comma-separated labels, e.g. "positive,negative".')] = None,
+    labels: Annotated[
+        str | None, typer.Option(help='Comma-separated labels, e.g. "positive,negative".')
+    ] = None,
     instruction: Annotated[str, typer.Option(help="What the labels mean, in words.")] = "",
     text_column: Annotated[
         list[str] | None, typer.Option("--text-column", help="Column(s) to classify (repeatable).")
@@ -50,7 +54,9 @@ def classify(
         bool, typer.Option(help="Score only labels' first tokens when those tell them apart.")
     ] = False,
     features: Annotated[str, typer.Option(help="distill features: embeddings, hidden or e5.")] = "embeddings",
-    sample: Annotated[int, typer.Option(min=10, help="distill: items the model labels to train the head.")] = 500,
+    sample: Annotated[
+        int, typer.Option(min=10, help="distill: items the model labels to train the head.")
+    ] = 500,
     margin: Annotated[
         float, typer.Option(min=0.0, max=1.0, help="distill: below this head margin, ask the model.")
     ] = 0.2,
@@ -76,13 +82,19 @@ def classify(
         sample,
         margin,
     )
+    check_columns(read_table(input_path), task, input_path)  # before the model loads, not after
     settings = settings_of(ctx)
     if engine == "ray":
         from sakuin.classify.ray_engine import classify_file_ray
 
         with err.status("labelling on Ray…"):
             result = classify_file_ray(
-                task, input_path, output, settings=settings, options=options, batch_size=batch_size,
+                task,
+                input_path,
+                output,
+                settings=settings,
+                options=options,
+                batch_size=batch_size,
                 address=ray_address,
             )
         _summary(result)
@@ -114,6 +126,7 @@ def choose(
 ) -> None:
     """Pick the most likely option for each question (multiple choice by scoring)."""
     task = ChoiceTask(question_column, tuple(option_column or ()), instruction)
+    check_columns(read_table(input_path), task, input_path)
     output = out_path or input_path.with_name(f"{input_path.stem}.chosen{input_path.suffix}")
     engine = ChoiceEngine(_load(ctx), task, calibrate=calibrate, length_normalise=length_normalise)
     with _progress_bar() as progress:

@@ -65,7 +65,7 @@ class DistillEngine:
         """Label a random sample with the model, train the head, measure agreement on held-out items."""
         rng = np.random.default_rng(self.seed)
         chosen = rng.permutation(len(rows))[: self.sample_size]
-        sample = [rows[i] for i in chosen]
+        sample = [rows[int(i)] for i in chosen]
         model_labels = self.teacher.predict(sample).argmax(axis=1)
         cut = max(1, round(len(sample) * (1 - self.held_out)))
         train, test = np.arange(cut), np.arange(cut, len(sample))
@@ -77,7 +77,7 @@ class DistillEngine:
         x = row_features(sample, self.teacher.task, self.features)
         self.head = make_pipeline(StandardScaler(), LogisticRegression(C=0.5, max_iter=2000))
         self.head.fit(x[train], model_labels[train])
-        head_labels = self._head_probabilities(x[test]).argmax(axis=1) if len(test) else np.zeros(0, int)
+        head_labels = self._head_from_features(x[test]).argmax(axis=1) if len(test) else np.zeros(0, int)
         agreement = float((head_labels == model_labels[test]).mean()) if len(test) else float("nan")
         self.report = DistillReport(
             len(sample),
@@ -91,21 +91,24 @@ class DistillEngine:
         return self.report
 
     def predict(self, rows: Sequence[Row]) -> np.ndarray:
-        if self.head is None:
-            raise TaskError("the distill head is not trained yet; call fit() on a sample of the input first.")
         if not rows:
             return np.zeros((0, len(self.teacher.task.labels)))
-        probabilities = self._head_probabilities(row_features(rows, self.teacher.task, self.features))
+        probabilities = self.head_probabilities(rows)
         ranked = np.sort(probabilities, axis=1)
         unsure = np.flatnonzero(ranked[:, -1] - ranked[:, -2] < self.margin)
         if len(unsure):
-            probabilities[unsure] = self.teacher.predict([rows[i] for i in unsure])
+            probabilities[unsure] = self.teacher.predict([rows[int(i)] for i in unsure])
             self.fallbacks += len(unsure)
         return probabilities
 
-    def _head_probabilities(self, x: np.ndarray) -> np.ndarray:
+    def head_probabilities(self, rows: Sequence[Row]) -> np.ndarray:
+        """What the head alone says, without falling back to the model."""
+        return self._head_from_features(row_features(rows, self.teacher.task, self.features))
+
+    def _head_from_features(self, x: np.ndarray) -> np.ndarray:
         """Probabilities over every label, including labels the model never chose in the sample."""
-        assert self.head is not None
+        if self.head is None:
+            raise TaskError("the distill head is not trained yet; call fit() on a sample of the input first.")
         known = self.head.predict_proba(x)
         full = np.zeros((len(x), len(self.teacher.task.labels)))
         full[:, self.head.classes_] = known

@@ -11,6 +11,7 @@ pair tasks (inference, matching) find their signal.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Sequence
 from typing import Literal
 
@@ -46,38 +47,48 @@ class TokenEmbeddingBag:
 
     def __init__(self, model: LocalLanguageModel) -> None:
         self.model = model
-        self.table = input_embeddings(model)
+        self.lookup = input_embeddings(model)
 
     def __call__(self, texts: Sequence[str]) -> np.ndarray:
-        vectors = np.zeros((len(texts), self.table.shape[1]), dtype=np.float32)
-        for i, text in enumerate(texts):
-            ids = self.model.tokenize(text)
+        tokens = [self.model.tokenize(text) for text in texts]
+        vocabulary = np.unique(np.fromiter((t for ids in tokens for t in ids), dtype=np.int64))
+        table = self.lookup(vocabulary) if len(vocabulary) else np.zeros((0, 1), dtype=np.float32)
+        position = {int(t): i for i, t in enumerate(vocabulary)}
+        vectors = np.zeros((len(texts), table.shape[1]), dtype=np.float32)
+        for i, ids in enumerate(tokens):
             if ids:
-                vectors[i] = self.table[ids].mean(axis=0)
+                vectors[i] = table[[position[t] for t in ids]].mean(axis=0)
         return vectors
 
 
-def input_embeddings(model: LocalLanguageModel) -> np.ndarray:
-    """The token embedding matrix (vocabulary × hidden size) of either local backend."""
+def input_embeddings(model: LocalLanguageModel) -> Callable[[np.ndarray], np.ndarray]:
+    """A lookup of token ids in the model's input embedding matrix, for either local backend.
+
+    A GGUF's matrix stays quantised in the memory-mapped file and only the rows asked for are
+    dequantised, so the first call costs milliseconds instead of dequantising the whole vocabulary.
+    """
     network = getattr(model, "model", None)
     if network is not None and hasattr(network, "get_input_embeddings"):
         weights: np.ndarray = network.get_input_embeddings().weight.detach().numpy()
-        return weights
+        return lambda ids: weights[ids]
     path = getattr(model, "path", None)
     if path is None:
         raise UnsupportedByBackendError(f"{model.name}: no token embeddings to read; use --features e5.")
     import gguf
 
-    reader = gguf.GGUFReader(path)
-    tensor = next(t for t in reader.tensors if t.name == "token_embd.weight")
-    table: np.ndarray = gguf.quants.dequantize(tensor.data, tensor.tensor_type)
-    return table.astype(np.float32, copy=False)
+    tensor = next(t for t in gguf.GGUFReader(path).tensors if t.name == "token_embd.weight")
+
+    def lookup(ids: np.ndarray) -> np.ndarray:
+        rows: np.ndarray = gguf.quants.dequantize(tensor.data[ids], tensor.tensor_type)
+        return rows.astype(np.float32, copy=False).reshape(len(ids), -1)
+
+    return lookup
 
 
 def row_features(rows: Sequence[Row], task: Task, features: TextFeatures) -> np.ndarray:
     """Feature matrix of ``rows``: per-column vectors, plus |a-b| and a*b of neighbouring columns."""
     per_column = [features([str(row[c]) for row in rows]) for c in task.text_columns]
     parts = list(per_column)
-    for left, right in zip(per_column, per_column[1:], strict=False):
+    for left, right in itertools.pairwise(per_column):
         parts += [np.abs(left - right), left * right]
     return np.concatenate(parts, axis=1)

@@ -90,9 +90,7 @@ def label_batch(engine: Engine, task: TableTask, frame: pd.DataFrame) -> pd.Data
                 probabilities[i] = engine.predict([rows[i]])[0]
             except SakuinError as exc:
                 reasons[i] = str(exc)
-    result = pd.DataFrame(
-        {"predicted": predicted_labels(probabilities, task.label_names)}, index=frame.index
-    )
+    result = pd.DataFrame({"predicted": predicted_labels(probabilities, task.label_names)}, index=frame.index)
     for j, name in enumerate(task.label_names):
         result[f"p_{name}"] = probabilities[:, j]
     result["skipped"] = reasons
@@ -133,7 +131,8 @@ def classify_file(
     resumed_from = len(done)
     # Rewritten from what was read, so a line cut short by the interruption is not appended to.
     checkpoint.write_text(
-        "".join(json.dumps({ROW: i, **r}, ensure_ascii=False) + "\n" for i, r in done.items()), encoding="utf-8"
+        "".join(json.dumps({ROW: i, **r}, ensure_ascii=False) + "\n" for i, r in done.items()),
+        encoding="utf-8",
     )
     todo = [i for i in range(len(frame)) if i not in done]
     if progress:
@@ -198,4 +197,3 @@ def _result(
         complete,
         report,
     )
-

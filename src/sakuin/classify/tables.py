@@ -24,9 +24,7 @@ def table_format(path: Path) -> str:
     """``csv``, ``jsonl`` or ``parquet`` from the file name, or a clear error."""
     found = FORMATS.get(path.suffix.lower())
     if found is None:
-        raise InputFileError(
-            f"{path}: unknown table format '{path.suffix}'; use .csv, .jsonl or .parquet."
-        )
+        raise InputFileError(f"{path}: unknown table format '{path.suffix}'; use .csv, .jsonl or .parquet.")
     return found
 
 

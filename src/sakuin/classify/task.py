@@ -90,11 +90,14 @@ class Task:
         Examples alternate between labels so that no label is always the last one the model saw.
         """
         lines = [self.instruction.strip()] if self.instruction.strip() else []
-        described = [f"- {l.name}: {l.description}" if l.description else f"- {l.name}" for l in self.labels]
+        described = [
+            f"- {label.name}" + (f": {label.description}" if label.description else "")
+            for label in self.labels
+        ]
         lines.append("\n".join(described))
         shots = [
             self.query(example) + label.continuation
-            for round_ in zip_longest(*[[(l, e) for e in l.examples] for l in self.labels])
+            for round_ in zip_longest(*[[(label, e) for e in label.examples] for label in self.labels])
             for label, example in (pair for pair in round_ if pair is not None)
         ]
         return "\n\n".join([*lines, *shots]) + "\n\n"
@@ -163,7 +166,9 @@ def _label(entry: Any, columns: list[str], path: Path) -> Label:
     if not isinstance(entry, dict) or "name" not in entry:
         raise TaskError(f"{path}: each label is a name or a mapping with 'name'; got {entry!r}.")
     examples = tuple(
-        {columns[0]: str(example)} if isinstance(example, str) else {str(k): str(v) for k, v in example.items()}
+        {columns[0]: str(example)}
+        if isinstance(example, str)
+        else {str(k): str(v) for k, v in example.items()}
         for example in entry.get("examples") or []
     )
     return Label(str(entry["name"]), str(entry.get("description", "")), examples)
