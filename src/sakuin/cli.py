@@ -13,6 +13,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from sakuin.classify import commands as classify_commands
 from sakuin.config import load_settings
 from sakuin.errors import SakuinError
 from sakuin.knowledge import commands as knowledge_commands
@@ -234,6 +235,8 @@ app.command("write-calibrate")(write_commands.write_calibrate)
 app.add_typer(server_commands.accounts, name="accounts")
 app.command("serve")(server_commands.serve)
 app.command("simulate")(simulate_commands.simulate_command)
+app.command("classify")(classify_commands.classify)
+app.command("choose")(classify_commands.choose)
 
 
 def main() -> None:

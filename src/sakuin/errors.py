@@ -82,3 +82,11 @@ class SandboxLimitError(SimulationFailedError):
     def __init__(self, limit: str, message: str) -> None:
         super().__init__(message)
         self.limit = limit
+
+
+class TaskError(SakuinError):
+    """A classification task is ill-defined: missing, empty or duplicate labels, or a bad task file."""
+
+
+class InputFileError(SakuinError):
+    """A file to classify cannot be read as a table, or lacks the columns the task reads."""
