@@ -199,7 +199,7 @@ def config(ctx: typer.Context) -> None:
 
 
 @app.command()
-def demo(ctx: typer.Context) -> None:
+def tour(ctx: typer.Context) -> None:
     """A short tour of the default model: few-shot answers (JA + EN) and label scoring."""
     from sakuin.demo import answers, label_reviews
 
@@ -232,6 +232,7 @@ app.command("ask", help="Alias of write, for short questions.")(write_commands.w
 app.command("write-calibrate")(write_commands.write_calibrate)
 app.add_typer(server_commands.accounts, name="accounts")
 app.command("serve")(server_commands.serve)
+app.command("demo")(server_commands.demo)
 
 
 def main() -> None:
