@@ -40,8 +40,13 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
+# The demo: the example company (examples/workspace/) served at http://127.0.0.1:8000/ with its users'
+# demo passwords printed. Its data lives in .sakuin-demo/ (gitignored) rather than the default data
+# directory, so a demo never mixes the example company into your own knowledge base; rerunning it
+# reuses what is there (unchanged documents are skipped). `rm -rf .sakuin-demo` starts afresh.
+DEMO_DATA := .sakuin-demo
 run: setup
-	$(BIN)/sakuin demo
+	$(BIN)/sakuin --data-dir $(DEMO_DATA) demo
 
 lint: setup
 	$(BIN)/ruff check src tests benchmarks

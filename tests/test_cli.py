@@ -30,7 +30,7 @@ def sakuin(*args: str, data_dir: Path, stdin: str | None = None) -> subprocess.C
 def test_help_lists_the_commands(tmp_path: Path) -> None:
     result = sakuin("--help", data_dir=tmp_path)
     assert result.returncode == 0
-    for command in ("generate", "chat", "models", "serve-model", "config", "demo"):
+    for command in ("generate", "chat", "models", "serve-model", "config", "demo", "tour"):
         assert command in result.stdout
 
 

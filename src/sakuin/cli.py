@@ -201,7 +201,7 @@ def config(ctx: typer.Context) -> None:
 
 
 @app.command()
-def demo(ctx: typer.Context) -> None:
+def tour(ctx: typer.Context) -> None:
     """A short tour of the default model: few-shot answers (JA + EN) and label scoring."""
     from sakuin.demo import answers, label_reviews
 
@@ -237,6 +237,7 @@ app.command("serve")(server_commands.serve)
 app.command("simulate")(simulate_commands.simulate_command)
 app.command("classify")(classify_commands.classify)
 app.command("choose")(classify_commands.choose)
+app.command("demo")(server_commands.demo)
 
 
 def main() -> None:

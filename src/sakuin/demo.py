@@ -1,6 +1,4 @@
-"""The short tour of the default model that ``make run`` shows.
-
-It stays the main job until the web app over the example workspace lands.
+"""The short tour of the default model (``sakuin tour``).
 
 It shows the two things everything else is built on: completion from a few-shot prompt (in
 Japanese and English) and label scoring, where the model reads a review once and the label

@@ -22,7 +22,10 @@ from fastapi import FastAPI
 
 from sakuin.config import load_settings
 from sakuin.embeddings import Embedder, load_embedder
+from sakuin.knowledge.manifest import read_workspace
+from sakuin.models.llama_cpp import LlamaCppModel
 from sakuin.server import create_app
+from sakuin.server.demo import EXAMPLE_WORKSPACE, DemoUser, prepare_demo
 from sakuin.server.services import Services
 from tests.conftest import free_port
 
@@ -35,15 +38,20 @@ USERS = ("alice", "bob", "carol", "root")
 class LiveServer:
     url: str
     app: FastAPI
+    demo_users: list[DemoUser] | None = None  # the example company's users, when it is loaded
 
     @property
     def services(self) -> Services:
         services: Services = self.app.state.services
         return services
 
-    def client(self, user: str | None = None, password: str = PASSWORD) -> httpx.Client:
+    def password(self, user: str) -> str:
+        return next((u.password for u in self.demo_users or [] if u.name == user), PASSWORD)
+
+    def client(self, user: str | None = None, password: str | None = None) -> httpx.Client:
         """A client logged in as ``user`` with a cookie session (CSRF header set), or anonymous."""
-        client = httpx.Client(base_url=self.url, timeout=60)
+        client = httpx.Client(base_url=self.url, timeout=120)
+        password = password or (self.password(user) if user else PASSWORD)
         if user is not None:
             reply = client.post("/api/login", json={"user": user, "password": password})
             reply.raise_for_status()
@@ -92,21 +100,30 @@ def populate(services: Services) -> None:
 
 @pytest.fixture(scope="module")
 def make_server(
-    tmp_path_factory: pytest.TempPathFactory, embedder: Embedder
+    tmp_path_factory: pytest.TempPathFactory, embedder: Embedder, gemma_llama: LlamaCppModel
 ) -> Iterator[Callable[..., LiveServer]]:
-    """Start servers (with settings overrides) that stop when the module's tests are done."""
+    """Start servers (with settings overrides) that stop when the module's tests are done.
+
+    ``company=True``: the example company (examples/workspace, without its held-back document)
+    with its demo passwords instead of the default users. The model is the session's Gemma.
+    """
     stack: list[Any] = []
 
-    def start(**overrides: Any) -> LiveServer:
+    def start(*, company: bool = False, **overrides: Any) -> LiveServer:
         # tests log the same users in again and again; the login limit has its own test
         overrides["server"] = {"logins_per_minute": 1000, **overrides.get("server", {})}
         settings = load_settings(tmp_path_factory.mktemp("server-data"), **overrides)
-        app = create_app(settings, embedder=embedder)
-        populate(app.state.services)
+        app = create_app(settings, embedder=embedder, model=gemma_llama)
+        demo_users = None
+        if company:
+            report, demo_users = prepare_demo(app.state.services, read_workspace(EXAMPLE_WORKSPACE))
+            assert not report.failed
+        else:
+            populate(app.state.services)
         context = serve_app(app)
         url = context.__enter__()
         stack.append(context)
-        return LiveServer(url, app)
+        return LiveServer(url, app, demo_users)
 
     yield start
     for context in reversed(stack):
@@ -128,6 +145,20 @@ def upload(client: httpx.Client, files: dict[str, str | bytes], readers: str) ->
     assert reply.status_code == 200, reply.text
     results: list[dict[str, Any]] = reply.json()
     return results
+
+
+def write_events(client: httpx.Client, request: str, **options: Any) -> list[tuple[str, Any]]:
+    """POST /api/write and read its whole SSE stream: the (event, data) pairs in order."""
+    events: list[tuple[str, Any]] = []
+    with client.stream("POST", "/api/write", json={"request": request, **options}, timeout=300) as stream:
+        assert stream.status_code == 200, stream.read().decode()
+        event = ""
+        for line in stream.iter_lines():
+            if line.startswith("event:"):
+                event = line[6:].strip()
+            elif line.startswith("data:"):
+                events.append((event, json.loads(line[5:])))
+    return events
 
 
 def wait_for_job(client: httpx.Client, job_id: str, timeout: float = 120) -> dict[str, Any]:

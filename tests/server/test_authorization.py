@@ -18,7 +18,7 @@ import pytest
 
 from sakuin.server import pages
 from sakuin.server.services import EXPOSURE_KEY
-from tests.server.conftest import LiveServer, upload, wait_for_job
+from tests.server.conftest import LiveServer, upload, wait_for_job, write_events
 
 SECRET = "極秘コードネーム白鷺 Project Heron launches in March"
 PARAMETER = re.compile(r"{(\w+)}")
@@ -36,6 +36,7 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/admin/groups"): {"json": {"name": "heron", "members": ["bob"]}},
     ("POST", "/api/admin/groups/{name}/members"): {"json": {"members": ["bob"]}},
     ("POST", "/api/jobs/{kind}"): {"data": {"params": json.dumps({"readers": "user:bob"})}},
+    ("POST", "/api/write"): {"json": {"request": "What is Project Heron?"}},
 }
 
 
@@ -163,3 +164,13 @@ def test_the_owner_reaches_what_bob_could_not(live: LiveServer, world: World) ->
     hits = alice.get("/api/search", params={"q": "白鷺 Heron"}).json()
     assert any(SECRET in hit["text"] for hit in hits)
     assert "新製品" in alice.get("/knowledge").text and world.job_id in alice.get("/jobs").text
+
+
+def test_writing_uses_only_what_the_asker_may_read(live: LiveServer, world: World) -> None:
+    """The matrix's write request, read to its end: bob is refused; alice is answered from her document."""
+    body = BODIES[("POST", "/api/write")]["json"]
+    (_, bob), *_ = reversed(write_events(live.client("bob"), body["request"]))
+    assert bob["refused"] and bob["sources"] == [] and SECRET not in str(bob)
+    (_, alice), *_ = reversed(write_events(live.client("alice"), body["request"]))
+    assert not alice["refused"]
+    assert world.document_id in {s["document_id"] for s in alice["sources"] if s["cited"]}

@@ -1,16 +1,19 @@
 """End to end in headless Chromium (Debian's, driven by Playwright): log in, upload by drag and
-drop, see it listed, search and find it; another user who is not a reader finds nothing.
-Screenshots go to ``test-artifacts/server/``."""
+drop, see it listed, search and find it; another user who is not a reader finds nothing; and the
+issue's writing scenario over the example company (refused → upload → cited answer → passage;
+bob refused). Screenshots go to ``test-artifacts/server/``."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from tests.server.conftest import PASSWORD, LiveServer
+from sakuin.server.demo import EXAMPLE_WORKSPACE
+from tests.server.conftest import LiveServer
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -41,7 +44,7 @@ def log_in(browser: Browser, live: LiveServer, user: str, locale: str) -> Page:
     page = browser.new_context(locale=locale, viewport={"width": 1200, "height": 900}).new_page()
     page.goto(f"{live.url}/knowledge")
     page.fill('input[name="user"]', user)
-    page.fill('input[name="password"]', PASSWORD)
+    page.fill('input[name="password"]', live.password(user))
     page.click('#login-form button[type="submit"]')
     expect(page.locator("#whoami")).to_contain_text(user)
     return page
@@ -114,3 +117,56 @@ def test_bulk_ingest_job_from_the_jobs_page(browser: Browser, live: LiveServer, 
     shot(alice, "05-alice-jobs")
     carol = log_in(browser, live, "carol", "en-US")  # in sales, so she reads them at once
     expect(carol.locator("#documents")).to_contain_text("report-3")
+
+
+WRITE_REQUEST = "ホシゾラ X3 の営業向け紹介文を書いてください。"
+
+
+def ask(page: Page, live: LiveServer, request: str) -> None:
+    page.goto(f"{live.url}/write")
+    page.fill('#write-form textarea[name="request"]', request)
+    page.click('#write-form button[type="submit"]')
+    expect(page.locator("#write-output")).not_to_have_attribute("data-state", "writing", timeout=300_000)
+
+
+def test_write_refuse_upload_answer_cite_in_a_browser(
+    browser: Browser, make_server: Callable[..., LiveServer]
+) -> None:
+    company = make_server(company=True)
+    alice = log_in(browser, company, "alice", "ja-JP")
+    ask(alice, company, WRITE_REQUEST)
+    expect(alice.locator("#write-output")).to_have_attribute("data-state", "refused")
+    expect(alice.locator("#write-refused")).to_be_visible()
+    expect(alice.locator("#write-answer")).to_contain_text("「ホシゾラ X3」についての情報がありません")
+    shot(alice, "10-alice-write-refused")
+
+    alice.goto(f"{company.url}/knowledge")
+    alice.set_input_files("#upload-files", str(EXAMPLE_WORKSPACE / "held_back" / "hoshizora-x3.md"))
+    alice.fill('#upload-form input[name="readers"]', "group:sales")
+    alice.click('#upload-form button[type="submit"]')
+    expect(alice.locator("#documents")).to_contain_text("ホシゾラ X3")
+    shot(alice, "11-alice-uploaded-hoshizora")
+
+    ask(alice, company, WRITE_REQUEST)
+    expect(alice.locator("#write-output")).to_have_attribute("data-state", "written")
+    expect(alice.locator("#write-refused")).to_be_hidden()
+    expect(alice.locator("#write-used")).to_contain_text(
+        re.compile(r"(rag|long-context), (extractive|abstractive)")
+    )
+    expect(alice.locator("#write-sources")).to_contain_text("hoshizora-x3.md")
+    shot(alice, "12-alice-write-answer")
+    alice.locator("#write-answer a.cite").first.click()  # the citation opens its passage
+    dialog = alice.locator("dialog#passage")
+    expect(dialog).to_be_visible()
+    expect(dialog.locator(".title")).to_contain_text("ホシゾラ X3")
+    expect(dialog.locator(".source")).to_contain_text("hoshizora-x3.md")
+    assert dialog.locator("mark").inner_text().strip()
+    shot(alice, "13-alice-citation-passage")
+    dialog.locator("button").click()
+
+    bob = log_in(browser, company, "bob", "ja-JP")
+    ask(bob, company, WRITE_REQUEST)
+    expect(bob.locator("#write-output")).to_have_attribute("data-state", "refused")
+    expect(bob.locator("#write-answer")).to_contain_text("「ホシゾラ X3」についての情報がありません")
+    expect(bob.locator("#write-sources li")).to_have_count(0)
+    shot(bob, "14-bob-write-refused")

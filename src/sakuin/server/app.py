@@ -23,7 +23,8 @@ from sakuin.embeddings import Embedder
 from sakuin.errors import SakuinError
 from sakuin.knowledge.access import AccessError, UnknownPrincipalError
 from sakuin.knowledge.store.base import DocumentNotFoundError
-from sakuin.server import accounts_api, documents_api, jobs_api, pages
+from sakuin.models import LanguageModel
+from sakuin.server import accounts_api, documents_api, jobs_api, pages, write_api
 from sakuin.server.accounts import Accounts
 from sakuin.server.auth import ForbiddenError, NotAuthenticatedError
 from sakuin.server.job_kinds import ingest_kind
@@ -31,6 +32,7 @@ from sakuin.server.jobs import JobManager, JobNotFoundError
 from sakuin.server.ratelimit import RateLimitedError, RateLimiter
 from sakuin.server.services import Services
 from sakuin.server.shared_knowledge import open_shared_knowledge
+from sakuin.server.shared_model import SharedModel
 
 STATIC = Path(__file__).parent / "static"
 STATUS: list[tuple[type[SakuinError], int]] = [
@@ -90,8 +92,11 @@ class BodyLimit:
         await self.app(scope, counted, answer)
 
 
-def create_app(settings: Settings, *, embedder: Embedder | None = None) -> FastAPI:
-    """The server for ``settings``' knowledge base (``embedder``: reuse one already loaded)."""
+def create_app(
+    settings: Settings, *, embedder: Embedder | None = None, model: LanguageModel | None = None
+) -> FastAPI:
+    """The server for ``settings``' knowledge base (``embedder``, ``model``: reuse ones already loaded;
+    otherwise the model loads on the first write)."""
     kb = open_shared_knowledge(settings, embedder)
     jobs = JobManager(settings.jobs_dir, settings.server.job_workers)
     jobs.register(ingest_kind(kb))
@@ -102,6 +107,7 @@ def create_app(settings: Settings, *, embedder: Embedder | None = None) -> FastA
         jobs,
         RateLimiter(settings.server.requests_per_minute),
         RateLimiter(settings.server.logins_per_minute),
+        SharedModel(settings, model),
     )
 
     @asynccontextmanager
@@ -132,7 +138,8 @@ def create_app(settings: Settings, *, embedder: Embedder | None = None) -> FastA
             {"error": f"{where}: {first['msg']}", "detail": jsonable_encoder(error.errors())}, status_code=422
         )
 
-    for router in (accounts_api.router, documents_api.router, jobs_api.router, pages.router):
+    routers = (accounts_api.router, documents_api.router, jobs_api.router, write_api.router, pages.router)
+    for router in routers:
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(BodyLimit, max_bytes=int(settings.server.max_upload_mib * 2**20))

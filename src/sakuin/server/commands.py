@@ -1,14 +1,21 @@
-"""CLI for the server: ``sakuin serve`` and ``sakuin accounts`` (passwords, admins, API tokens)."""
+"""CLI for the server: ``sakuin serve``, ``sakuin demo`` (``make run``) and ``sakuin accounts``
+(passwords, admins, API tokens)."""
 
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.markup import escape
+from rich.table import Table
 
 from sakuin.server.accounts import Accounts
 from sakuin.terminal import err, out, settings_of
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 accounts = typer.Typer(
     help="Who can log in to the server: passwords, admins, API tokens.", no_args_is_help=True
@@ -57,19 +64,52 @@ def token(
     out.print(_accounts(ctx).create_token(user, label), markup=False, highlight=False)
 
 
-def serve(
-    ctx: typer.Context,
-    host: Annotated[str | None, typer.Option(help="Interface to listen on (server.host).")] = None,
-    port: Annotated[int | None, typer.Option(help="TCP port (server.port).")] = None,
-) -> None:
-    """Serve the JSON API (/api/, schema at /openapi.json) and the web page."""
-    import uvicorn
+HostOption = Annotated[str | None, typer.Option(help="Interface to listen on (server.host).")]
+PortOption = Annotated[int | None, typer.Option(help="TCP port (server.port).")]
 
+
+def serve(ctx: typer.Context, host: HostOption = None, port: PortOption = None) -> None:
+    """Serve the JSON API (/api/, schema at /openapi.json) and the web page."""
     from sakuin.server.app import create_app
 
     settings = settings_of(ctx)
-    chosen_host, chosen_port = host or settings.server.host, port or settings.server.port
     with err.status("loading the knowledge base…"):
         app = create_app(settings)
-    err.print(f"sakuin at http://{chosen_host}:{chosen_port}/ (API schema: /openapi.json)")
-    uvicorn.run(app, host=chosen_host, port=chosen_port, log_level="warning")
+    _run(app, host or settings.server.host, port or settings.server.port, "sakuin at")
+
+
+def demo(
+    ctx: typer.Context,
+    host: HostOption = None,
+    port: PortOption = None,
+    workspace: Annotated[
+        Path | None, typer.Option(help="A workspace folder to serve instead of examples/workspace.")
+    ] = None,
+) -> None:
+    """Serve the example company: load examples/workspace, give its users demo passwords, print them."""
+    from sakuin.knowledge.commands import ingest_progress, summarise
+    from sakuin.knowledge.manifest import read_workspace
+    from sakuin.server.app import create_app
+    from sakuin.server.demo import EXAMPLE_WORKSPACE, prepare_demo
+
+    settings = settings_of(ctx)
+    chosen = read_workspace(workspace or EXAMPLE_WORKSPACE)
+    with err.status("loading the knowledge base…"):
+        app = create_app(settings)
+    with ingest_progress(len(chosen.entries(held_back=False))) as advance:
+        report, users = prepare_demo(app.state.services, chosen, advance)
+    summarise(report)
+    table = Table("user", "password", "groups", title="demo users (log in at the URL below)")
+    for user in users:
+        groups = ", ".join(user.groups) + (" (admin)" if user.admin else "")
+        table.add_row(user.name, user.password, escape(groups))
+    out.print(table)
+    _run(app, host or settings.server.host, port or settings.server.port, "sakuin demo at")
+
+
+def _run(app: FastAPI, host: str, port: int, what: str) -> None:
+    """Serve ``app`` until Ctrl-C, after saying where (on standard output, for scripts to read)."""
+    import uvicorn
+
+    out.print(f"{what} http://{host}:{port}/ (API schema: /openapi.json; Ctrl-C stops it)", highlight=False)
+    uvicorn.run(app, host=host, port=port, log_level="warning")

@@ -12,6 +12,7 @@ LANGUAGE_COOKIE = "sakuin_lang"
 MESSAGES: dict[str, dict[Language, str]] = {
     "app_title": {"ja": "索引 sakuin", "en": "sakuin (索引)"},
     "nav_knowledge": {"ja": "ナレッジ", "en": "Knowledge"},
+    "nav_write": {"ja": "執筆", "en": "Write"},
     "nav_jobs": {"ja": "ジョブ", "en": "Jobs"},
     "nav_admin": {"ja": "管理", "en": "Admin"},
     "logout": {"ja": "ログアウト", "en": "Log out"},
@@ -57,6 +58,25 @@ MESSAGES: dict[str, dict[Language, str]] = {
     "signed_in_as": {"ja": "ログイン中:", "en": "Signed in as"},
     "error": {"ja": "エラー", "en": "Error"},
     "close": {"ja": "閉じる", "en": "Close"},
+    "write_request": {"ja": "依頼・質問", "en": "Request or question"},
+    "write_placeholder": {
+        "ja": "例: ホシゾラ X3 の営業向け紹介文を書いてください。",
+        "en": "e.g. Write a short introduction to the Kumo Arm R2.",
+    },
+    "write_submit": {"ja": "書く", "en": "Write"},
+    "mode": {"ja": "方式", "en": "Mode"},
+    "style": {"ja": "文体", "en": "Style"},
+    "length": {"ja": "文字数", "en": "Length (characters)"},
+    "tone": {"ja": "トーン", "en": "Tone"},
+    "automatic": {"ja": "自動", "en": "Automatic"},
+    "answer": {"ja": "回答", "en": "Answer"},
+    "sources": {"ja": "出典", "en": "Sources"},
+    "refused": {
+        "ja": "閲覧できる資料では裏付けられないため、書きませんでした。",
+        "en": "Not written: nothing you may read supports it.",
+    },
+    "writing": {"ja": "執筆中…", "en": "Writing…"},
+    "used": {"ja": "使用", "en": "Used"},
 }
 
 

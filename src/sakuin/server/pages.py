@@ -23,7 +23,7 @@ HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
 router = APIRouter(include_in_schema=False)
 # The pages in the header, in order: (path, i18n key). A capability's page adds itself here.
-NAV: list[tuple[str, str]] = [("/knowledge", "nav_knowledge"), ("/jobs", "nav_jobs")]
+NAV: list[tuple[str, str]] = [("/knowledge", "nav_knowledge"), ("/write", "nav_write"), ("/jobs", "nav_jobs")]
 
 
 def render(
@@ -69,6 +69,14 @@ def knowledge_page(request: Request, services: ServicesDep) -> Response:
         for record in services.kb.store.documents(principal.user)
     ]
     return render(request, "knowledge.html", principal, documents=documents)
+
+
+@router.get("/write", response_class=HTMLResponse)
+def write_page(request: Request, services: ServicesDep) -> Response:
+    principal = resolve_principal(request, services)
+    if principal is None:
+        return render(request, "login.html", None, status=401)
+    return render(request, "write.html", principal)
 
 
 @router.get("/jobs", response_class=HTMLResponse)

@@ -1,4 +1,5 @@
-"""What every request handler shares: settings, the knowledge base, accounts, jobs and rate limits."""
+"""What every request handler shares: settings, the knowledge base, the language model, accounts, jobs
+and rate limits."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from sakuin.knowledge.workspace import KnowledgeBase
 from sakuin.server.accounts import Accounts
 from sakuin.server.jobs import JobManager
 from sakuin.server.ratelimit import RateLimiter
+from sakuin.server.shared_model import SharedModel
 
 # What an endpoint can reveal, declared on each route (``openapi_extra=exposes(...)``) and checked by the
 # authorization test for every route in the table: public (no login), self (the caller's own
@@ -34,9 +36,11 @@ class Services:
     jobs: JobManager
     limiter: RateLimiter
     login_limiter: RateLimiter
+    model: SharedModel
 
     def close(self) -> None:
         self.jobs.shutdown()
+        self.model.close()
         self.accounts.close()
         self.kb.close()
 

@@ -19,7 +19,7 @@ from sakuin.knowledge.workspace import KnowledgeBase
 from sakuin.terminal import err, model_of, out, settings_of
 from sakuin.write.evidence import calibrate, weigh
 from sakuin.write.request import read_request
-from sakuin.write.writer import WriteResult, write_stream
+from sakuin.write.writer import WriteResult, chosen_options, write_stream
 
 AsUser = Annotated[str, typer.Option("--as", help="The user asking: only what they may read is used.")]
 
@@ -46,9 +46,7 @@ def write(
 ) -> None:
     """Write from what the user may read, citing it as [1], [2]; or say that nothing covers it."""
     settings = settings_of(ctx)
-    options = settings.write.model_copy(
-        update={k: v for k, v in {"mode": mode, "style": style}.items() if v is not None}
-    )
+    options = chosen_options(settings.write, mode=mode, style=style)
     text = sys.stdin.read() if request == "-" else request
     kb = KnowledgeBase(settings)
     model = model_of(ctx)

@@ -185,6 +185,11 @@ def write(
     raise AssertionError("write_stream ends with its result")
 
 
+def chosen_options(base: WriteSettings, *, mode: str | None, style: str | None) -> WriteSettings:
+    """``base`` with the mode and style a caller chose for one request (None keeps the setting)."""
+    return base.model_copy(update={k: v for k, v in {"mode": mode, "style": style}.items() if v is not None})
+
+
 def refusal(request: Request, evidence: Evidence) -> str:
     """The refusal in the request's language, naming the missing subject in the request's own words."""
     subject = _original_words(request.text, evidence.missing) or request.text.strip()

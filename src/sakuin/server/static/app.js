@@ -133,6 +133,88 @@ function renderHits(hits, emptyText) {
   }));
 }
 
+// A written text with each citation ([1] or [1, 2]) as links that open the cited passage.
+function renderCitedText(container, text, sources) {
+  const byNumber = new Map(sources.map((source) => [source.number, source]));
+  const parts = [];
+  let last = 0;
+  for (const match of text.matchAll(/\[(\d+(?:\s*,\s*\d+)*)\]/g)) {
+    parts.push(document.createTextNode(text.slice(last, match.index)));
+    for (const number of match[1].split(",").map((n) => Number(n.trim()))) {
+      const source = byNumber.get(number);
+      if (!source) continue;
+      const link = document.createElement("a");
+      link.href = "#";
+      link.className = "cite";
+      link.dataset.number = number;
+      link.textContent = `[${number}]`;
+      link.title = source.title;
+      link.addEventListener("click", guard(() => showPassage(source.document_id, source.start, source.end)));
+      parts.push(link);
+    }
+    last = match.index + match[0].length;
+  }
+  parts.push(document.createTextNode(text.slice(last)));
+  container.replaceChildren(...parts);
+}
+
+function renderSources(list, sources) {
+  list.replaceChildren(...sources.filter((source) => source.cited).map((source) => {
+    const item = document.createElement("li");
+    item.value = source.number;
+    const title = document.createElement("strong");
+    title.textContent = source.title;
+    const where = document.createElement("small");
+    where.textContent = ` ${source.source} ${source.start}-${source.end}`;
+    const passage = document.createElement("p");
+    passage.className = "citation";
+    passage.textContent = source.text.length > 300 ? `${source.text.slice(0, 300)}…` : source.text;
+    passage.addEventListener("click", guard(() => showPassage(source.document_id, source.start, source.end)));
+    item.append(title, where, passage);
+    return item;
+  }));
+}
+
+// Grounded writing: the text streams in, then the result turns its citations into links.
+async function writeRequest(form) {
+  const fields = new FormData(form);
+  const body = { request: fields.get("request") };
+  for (const name of ["mode", "style", "tone"]) if (fields.get(name)) body[name] = fields.get(name);
+  if (fields.get("length")) body.length = Number(fields.get("length"));
+  const output = document.getElementById("write-output");
+  const answer = document.getElementById("write-answer");
+  const used = document.getElementById("write-used");
+  const refused = document.getElementById("write-refused");
+  const sources = document.getElementById("write-sources");
+  output.hidden = false;
+  output.dataset.state = "writing";
+  refused.hidden = true;
+  answer.textContent = "";
+  sources.replaceChildren();
+  used.textContent = form.dataset.writing;
+  const button = form.querySelector('button[type="submit"]');
+  button.disabled = true;
+  try {
+    await streamEvents("/api/write", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+    }, (name, data) => {
+      if (name === "token") answer.append(data.text);
+      else if (name === "error") throw new Error(data.error);
+      else if (name === "result") {
+        refused.hidden = !data.refused;
+        used.textContent = data.refused ? "" : `${form.dataset.used}: ${data.mode}, ${data.style}`;
+        renderCitedText(answer, data.text, data.sources);
+        renderSources(sources, data.sources);
+        output.dataset.state = data.refused ? "refused" : "written";
+      }
+    });
+  } finally {
+    button.disabled = false;
+  }
+}
+
 function followJob(row) {
   streamEvents(`/api/jobs/${row.dataset.job}/events`, {}, (name, job) => {
     row.querySelector(".status").textContent = job.status;
@@ -185,6 +267,8 @@ document.addEventListener("DOMContentLoaded", () => {
     await api("PUT", `/api/documents/${button.dataset.id}/readers`, { readers });
     location.reload();
   })));
+
+  on("write-form", "submit", guard((event) => writeRequest(event.target)));
 
   on("ingest-job-form", "submit", guard(async (event) => {
     const form = new FormData(event.target);
