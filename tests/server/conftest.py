@@ -21,7 +21,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from sakuin.config import load_settings
-from sakuin.embeddings import Embedder, load_embedder
+from sakuin.embeddings import Embedder
 from sakuin.knowledge.manifest import read_workspace
 from sakuin.models.llama_cpp import LlamaCppModel
 from sakuin.server import create_app
@@ -62,11 +62,6 @@ class LiveServer:
         """A client authenticated by an API token (no cookie, no CSRF header)."""
         token = self.services.accounts.create_token(user, f"{label}-{time.monotonic_ns()}")
         return httpx.Client(base_url=self.url, timeout=60, headers={"Authorization": f"Bearer {token}"})
-
-
-@pytest.fixture(scope="session")
-def embedder() -> Embedder:
-    return load_embedder()
 
 
 @contextmanager

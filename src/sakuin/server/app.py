@@ -27,12 +27,14 @@ from sakuin.models import LanguageModel
 from sakuin.server import accounts_api, documents_api, jobs_api, pages, write_api
 from sakuin.server.accounts import Accounts
 from sakuin.server.auth import ForbiddenError, NotAuthenticatedError
+from sakuin.server.classify_job import classify_kind
 from sakuin.server.job_kinds import ingest_kind
 from sakuin.server.jobs import JobManager, JobNotFoundError
 from sakuin.server.ratelimit import RateLimitedError, RateLimiter
 from sakuin.server.services import Services
 from sakuin.server.shared_knowledge import open_shared_knowledge
 from sakuin.server.shared_model import SharedModel
+from sakuin.server.simulate_job import simulate_kind
 
 STATIC = Path(__file__).parent / "static"
 STATUS: list[tuple[type[SakuinError], int]] = [
@@ -99,7 +101,13 @@ def create_app(
     otherwise the model loads on the first write)."""
     kb = open_shared_knowledge(settings, embedder)
     jobs = JobManager(settings.jobs_dir, settings.server.job_workers)
-    jobs.register(ingest_kind(kb))
+    shared_model = SharedModel(settings, model)
+    for kind in (
+        ingest_kind(kb),
+        classify_kind(shared_model.generating),
+        simulate_kind(settings.simulate, shared_model.generating),
+    ):
+        jobs.register(kind)
     services = Services(
         settings,
         kb,
@@ -107,7 +115,7 @@ def create_app(
         jobs,
         RateLimiter(settings.server.requests_per_minute),
         RateLimiter(settings.server.logins_per_minute),
-        SharedModel(settings, model),
+        shared_model,
     )
 
     @asynccontextmanager

@@ -18,6 +18,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -25,6 +26,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ValidationError
 
 from sakuin.errors import SakuinError
+from sakuin.models import LanguageModel
 
 log = logging.getLogger(__name__)
 Status = Literal["queued", "running", "done", "failed", "cancelled"]
@@ -40,6 +42,10 @@ class JobNotFoundError(JobError):
 
     def __init__(self, job_id: str) -> None:
         super().__init__(f"no job {job_id} of yours; list them at /api/jobs.")
+
+
+# How a job borrows the server's language model: ``with lend() as model:`` holds it exclusively.
+ModelLender = Callable[[], AbstractContextManager[LanguageModel]]
 
 
 class JobCancelledError(Exception):
