@@ -152,6 +152,12 @@ def test_pages_show_a_user_without_access_nothing_of_it(live: LiveServer, world:
         reply = bob.get(route.path, follow_redirects=True)  # type: ignore[attr-defined]
         assert reply.status_code == 200 and SECRET not in reply.text and "白鷺" not in reply.text, route
         assert world.job_id not in reply.text
+    for page in ("/classify", "/simulate"):  # a capability page shows ?job=<id> only to its owner
+        reply = bob.get(page, params={"job": world.job_id})
+        assert reply.status_code == 404 and 'id="job-view"' not in reply.text, page
+        assert SECRET not in reply.text and "report.json" not in reply.text, page
+        mismatched = live.client("alice").get(page, params={"job": world.job_id})  # an ingest job
+        assert mismatched.status_code == 404 and 'id="job-view"' not in mismatched.text, page
 
 
 def test_the_owner_reaches_what_bob_could_not(live: LiveServer, world: World) -> None:

@@ -1,7 +1,8 @@
 """End to end in headless Chromium (Debian's, driven by Playwright): log in, upload by drag and
 drop, see it listed, search and find it; another user who is not a reader finds nothing; and the
 issue's writing scenario over the example company (refused → upload → cited answer → passage;
-bob refused). Screenshots go to ``test-artifacts/server/``."""
+bob refused); and the Classify and Simulate pages run their jobs to results. Screenshots go to
+``test-artifacts/server/``."""
 
 from __future__ import annotations
 
@@ -170,3 +171,63 @@ def test_write_refuse_upload_answer_cite_in_a_browser(
     expect(bob.locator("#write-answer")).to_contain_text("「ホシゾラ X3」についての情報がありません")
     expect(bob.locator("#write-sources li")).to_have_count(0)
     shot(bob, "14-bob-write-refused")
+
+
+REVIEWS_CSV = (
+    "id,review\n"
+    '1,"Absolutely love it, works perfectly."\n'
+    "2,最悪です。すぐに壊れて返品しました。\n"
+    "3,最高の買い物でした。毎日使っています。\n"
+    '4,"Terrible. It broke after one day, and support never answered."\n'
+)
+FINISHED = re.compile(r"^(done|failed|cancelled)$")
+
+
+def test_classify_and_simulate_pages_in_a_browser(browser: Browser, live: LiveServer, tmp_path: Path) -> None:
+    reviews = tmp_path / "reviews.csv"
+    reviews.write_text(REVIEWS_CSV, encoding="utf-8")
+    alice = log_in(browser, live, "alice", "en-US")
+    alice.click("header nav >> text=Classify")
+    expect(alice).to_have_url(re.compile(r"/classify$"))
+    alice.set_input_files("#classify-file", str(reviews))
+    alice.fill('#classify-form input[name="labels"]', "positive,negative")
+    alice.fill('#classify-form input[name="instruction"]', "Is the review positive or negative?")
+    alice.fill('#classify-form input[name="text_column"]', "review")
+    alice.select_option('#classify-form select[name="engine"]', "score")
+    alice.click('#classify-form button[type="submit"]')
+    expect(alice.locator("#job-view")).to_be_visible()
+    shot(alice, "20-alice-classify-running")
+    view = alice.locator("#job-view")
+    expect(view).to_have_attribute("data-status", FINISHED, timeout=600_000)
+    expect(view).to_have_attribute("data-status", "done")  # a failure shows its error in the screenshot
+    predicted = alice.locator("#labelled tbody td.predicted")
+    expect(predicted).to_have_count(4)
+    assert {text.strip() for text in predicted.all_inner_texts()} <= {"positive", "negative"}
+    expect(alice.locator("#labelled thead")).to_contain_text("p_positive")
+    probability = alice.locator("#labelled tbody tr").first.locator("td").nth(3).inner_text()
+    assert 0 <= float(probability) <= 1 and len(probability) <= 6, probability  # shown rounded
+    expect(alice.locator("#labelled tbody")).to_contain_text("最悪です")
+    expect(alice.locator("#labelled-download")).to_have_attribute("href", re.compile(r"labelled\.csv$"))
+    chart = alice.locator("#labels-chart")
+    expect(chart).to_be_visible()
+    chart.evaluate(  # the PNG really loads
+        "(img) => img.decode().then(() => img.naturalWidth)"
+    )
+    assert chart.evaluate("(img) => img.naturalWidth") > 0
+    shot(alice, "21-alice-classify-results")
+
+    alice.click("header nav >> text=Simulate")
+    alice.fill('#simulate-form textarea[name="request"]', "Compute the bulk modulus of copper with EMT")
+    alice.select_option('#simulate-form select[name="calculator"]', "emt")
+    alice.click('#simulate-form button[type="submit"]')
+    expect(alice.locator("#job-view")).to_be_visible()
+    expect(view).to_have_attribute("data-status", FINISHED, timeout=600_000)
+    shot(alice, "22-alice-simulate-results")
+    expect(view).to_have_attribute("data-status", "done")
+    expect(alice.locator("#simulate-rows thead")).to_contain_text("bulk_modulus_GPa")
+    header = alice.locator("#simulate-rows thead th").all_inner_texts()
+    cells = alice.locator("#simulate-rows tbody tr").first.locator("td").all_inner_texts()
+    bulk_modulus = float(cells[header.index("bulk_modulus_GPa")])
+    assert 100 < bulk_modulus < 180, bulk_modulus  # copper's EMT bulk modulus, about 134 GPa
+    expect(alice.locator("#simulate-script")).to_contain_text("from ase")
+    expect(alice.locator("#script-download")).to_be_visible()

@@ -13,6 +13,8 @@ MESSAGES: dict[str, dict[Language, str]] = {
     "app_title": {"ja": "索引 sakuin", "en": "sakuin (索引)"},
     "nav_knowledge": {"ja": "ナレッジ", "en": "Knowledge"},
     "nav_write": {"ja": "執筆", "en": "Write"},
+    "nav_classify": {"ja": "分類", "en": "Classify"},
+    "nav_simulate": {"ja": "シミュレーション", "en": "Simulate"},
     "nav_jobs": {"ja": "ジョブ", "en": "Jobs"},
     "nav_admin": {"ja": "管理", "en": "Admin"},
     "logout": {"ja": "ログアウト", "en": "Log out"},
@@ -77,6 +79,31 @@ MESSAGES: dict[str, dict[Language, str]] = {
     },
     "writing": {"ja": "執筆中…", "en": "Writing…"},
     "used": {"ja": "使用", "en": "Used"},
+    "job": {"ja": "ジョブ", "en": "Job"},
+    "download": {"ja": "ダウンロード", "en": "Download"},
+    "classify_file": {
+        "ja": "分類する表 (CSV・JSONL・Parquet) をドロップ、またはクリックして選択",
+        "en": "Drop the table to classify (CSV, JSONL or Parquet), or click to choose",
+    },
+    "labels": {"ja": "ラベル", "en": "Labels"},
+    "labels_hint": {"ja": "例: 肯定,否定", "en": "e.g. positive,negative"},
+    "instruction": {"ja": "指示", "en": "Instruction"},
+    "instruction_hint": {
+        "ja": "例: レビューは肯定的か否定的か",
+        "en": "e.g. Is the review positive or negative?",
+    },
+    "text_column": {"ja": "テキスト列", "en": "Text column"},
+    "engine": {"ja": "エンジン", "en": "Engine"},
+    "skipped": {"ja": "スキップ", "en": "skipped"},
+    "labels_chart": {"ja": "ラベルごとの件数", "en": "Rows per label"},
+    "simulate_request": {"ja": "シミュレーションの依頼", "en": "What to simulate"},
+    "simulate_placeholder": {
+        "ja": "例: EMT で銅の体積弾性率を計算してください。",
+        "en": "e.g. Compute the bulk modulus of copper with EMT",
+    },
+    "calculator": {"ja": "ポテンシャル", "en": "Calculator"},
+    "script": {"ja": "生成されたスクリプト", "en": "Generated script"},
+    "not_converged": {"ja": "収束しなかった構造", "en": "Not converged"},
 }
 
 

@@ -7,23 +7,34 @@ An anonymous visitor gets the login form with status 401, whatever page they ask
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from sakuin.classify.tables import read_table
 from sakuin.server.auth import Principal, resolve_principal
 from sakuin.server.i18n import LANGUAGE_COOKIE, language_of, translations
-from sakuin.server.services import ServicesDep
+from sakuin.server.jobs import FINISHED, Job, JobNotFoundError
+from sakuin.server.services import Services, ServicesDep
 from sakuin.server.uploads import may_manage
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
 router = APIRouter(include_in_schema=False)
 # The pages in the header, in order: (path, i18n key). A capability's page adds itself here.
-NAV: list[tuple[str, str]] = [("/knowledge", "nav_knowledge"), ("/write", "nav_write"), ("/jobs", "nav_jobs")]
+NAV: list[tuple[str, str]] = [
+    ("/knowledge", "nav_knowledge"),
+    ("/write", "nav_write"),
+    ("/classify", "nav_classify"),
+    ("/simulate", "nav_simulate"),
+    ("/jobs", "nav_jobs"),
+]
+PREVIEW_ROWS = 50  # rows of a labelled table the Classify page shows
 
 
 def render(
@@ -87,6 +98,86 @@ def jobs_page(request: Request, services: ServicesDep) -> Response:
     return render(
         request, "jobs.html", principal, jobs=[j.snapshot() for j in services.jobs.jobs(principal.user)]
     )
+
+
+def _job_of_kind(services: Services, job_id: str | None, kind: str, user: str) -> Job | None:
+    """The caller's job ``job_id`` of ``kind`` (the page's ``?job=``); someone else's does not exist."""
+    if not job_id:
+        return None
+    job: Job = services.jobs.get(job_id, user)
+    if job.kind != kind:
+        raise JobNotFoundError(job_id)
+    return job
+
+
+def _job_page(request: Request, services: ServicesDep, template: str, kind: str, show: Any) -> Response:
+    """A capability's page: the form, and for ``?job=<id>`` that job's progress or its results."""
+    principal = resolve_principal(request, services)
+    if principal is None:
+        return render(request, "login.html", None, status=401)
+    try:
+        job = _job_of_kind(services, request.query_params.get("job"), kind, principal.user)
+    except JobNotFoundError as exc:
+        return render(request, template, principal, status=404, job=None, missing=str(exc))
+    shown = show(job) if job is not None and job.status in FINISHED else {}
+    return render(request, template, principal, job=job.snapshot() if job else None, **shown)
+
+
+def _cell(value: Any) -> str:
+    """A table cell: blanks for missing values, floats to four significant digits."""
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
+
+
+def _classify_results(job: Job) -> dict[str, Any]:
+    if job.status != "done":
+        return {}
+    names = job.results()
+    labelled = next((n for n in names if n.startswith("labelled.")), None)
+    summary_path = job.results_dir / "summary.json"
+    summary = json.loads(summary_path.read_text(encoding="utf-8")) if summary_path.is_file() else {}
+    if labelled is None:
+        return {"summary": summary}
+    table = read_table(job.results_dir / labelled).head(PREVIEW_ROWS)
+    text_column = str(job.params.get("text_column", "text"))
+    shown = [c for c in [text_column, "predicted"] if c in table.columns]
+    probabilities = [c for c in table.columns if str(c).startswith("p_")]
+    for column in probabilities:  # a table may be read as text; the probabilities are numbers
+        table[column] = pd.to_numeric(table[column], errors="coerce")
+    shown += probabilities
+    rows = [[_cell(value) for value in row] for row in table[shown].itertuples(index=False)]
+    return {"summary": summary, "labelled": labelled, "columns": shown, "rows": rows}
+
+
+def _simulate_results(job: Job) -> dict[str, Any]:
+    results = job.results_dir
+    shown: dict[str, Any] = {}
+    if (results / "result.json").is_file():
+        result = json.loads((results / "result.json").read_text(encoding="utf-8"))
+        rows = result.get("rows", [])
+        columns: list[str] = []
+        for row in rows:
+            columns += [c for c in row if c not in columns]
+        shown["result"] = result
+        shown["columns"] = columns
+        shown["rows"] = [[_cell(row.get(c)) for c in columns] for row in rows]
+    if (results / "simulate.py").is_file():
+        shown["script"] = (results / "simulate.py").read_text(encoding="utf-8")
+    shown["plots"] = [n for n in job.results() if n.endswith(".png")]
+    return shown
+
+
+@router.get("/classify", response_class=HTMLResponse)
+def classify_page(request: Request, services: ServicesDep) -> Response:
+    return _job_page(request, services, "classify.html", "classify", _classify_results)
+
+
+@router.get("/simulate", response_class=HTMLResponse)
+def simulate_page(request: Request, services: ServicesDep) -> Response:
+    return _job_page(request, services, "simulate.html", "simulate", _simulate_results)
 
 
 @router.get("/admin", response_class=HTMLResponse)

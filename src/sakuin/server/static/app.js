@@ -215,16 +215,37 @@ async function writeRequest(form) {
   }
 }
 
+// A job's row (Jobs page) or view (a capability's page) follows its SSE progress; each new
+// progress message (a relaxation step, a batch) goes into the view's log; the end reloads.
 function followJob(row) {
+  const log = row.querySelector(".job-log");
+  let last = row.querySelector(".job-message")?.textContent || "";
   streamEvents(`/api/jobs/${row.dataset.job}/events`, {}, (name, job) => {
     row.querySelector(".status").textContent = job.status;
     const bar = row.querySelector("progress");
     bar.max = job.total || 1;
     bar.value = job.done;
     row.querySelector(".count").textContent = `${job.done}/${job.total}`;
+    if (log && job.message && job.message !== last) {
+      const item = document.createElement("li");
+      item.textContent = job.message;
+      log.append(item);
+      last = job.message;
+    }
     if (name === "end") location.reload();
   }).catch((error) => showMessage(error.message, true));
 }
+
+// Submit a job of ``kind`` (parameters as JSON, files as multipart), then show it on this page.
+async function submitJob(kind, params, files) {
+  const body = new FormData();
+  body.append("params", JSON.stringify(params));
+  for (const file of files || []) body.append("files", file);
+  const job = await api("POST", `/api/jobs/${kind}`, body);
+  location.href = `${location.pathname}?job=${job.id}`;
+}
+
+const splitList = (text) => String(text || "").split(/[,、，]/).map((s) => s.trim()).filter(Boolean);
 
 document.addEventListener("DOMContentLoaded", () => {
   wireDropZones();
@@ -272,14 +293,25 @@ document.addEventListener("DOMContentLoaded", () => {
 
   on("ingest-job-form", "submit", guard(async (event) => {
     const form = new FormData(event.target);
-    const body = new FormData();
-    body.append("params", JSON.stringify({ readers: form.get("readers") }));
-    for (const file of form.getAll("files")) body.append("files", file);
-    await api("POST", "/api/jobs/ingest", body);
-    location.reload();
+    await submitJob("ingest", { readers: form.get("readers") }, form.getAll("files"));
   }));
 
-  document.querySelectorAll("tr[data-job]").forEach((row) => {
+  on("classify-form", "submit", guard(async (event) => {
+    const form = new FormData(event.target);
+    await submitJob("classify", {
+      labels: splitList(form.get("labels")),
+      instruction: form.get("instruction") || "",
+      text_column: form.get("text_column") || "text",
+      engine: form.get("engine"),
+    }, form.getAll("files"));
+  }));
+
+  on("simulate-form", "submit", guard(async (event) => {
+    const form = new FormData(event.target);
+    await submitJob("simulate", { request: form.get("request"), calculator: form.get("calculator") || null });
+  }));
+
+  document.querySelectorAll("tr[data-job], #job-view").forEach((row) => {
     if (row.dataset.status === "queued" || row.dataset.status === "running") followJob(row);
   });
 
@@ -303,4 +335,4 @@ document.addEventListener("DOMContentLoaded", () => {
   }));
 });
 
-window.sakuin = { api, streamEvents, showMessage, showPassage };
+window.sakuin = { api, streamEvents, showMessage, showPassage, submitJob };
