@@ -78,7 +78,8 @@ def simulate_kind(settings: SimulateSettings, model: ModelLender) -> JobKind:
         (context.output_dir / "result.json").write_text(
             json.dumps(result.as_json(), ensure_ascii=False, indent=1), encoding="utf-8"
         )
-        context.report(relaxed, relaxed, "done" if not result.not_converged else "done (not all converged)")
+        finished = max(relaxed, 1)  # a run without relaxations (an equation of state) is one step
+        context.report(finished, finished, "done" if not result.not_converged else "done (not all converged)")
 
     return JobKind(
         "simulate",
