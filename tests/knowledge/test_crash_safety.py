@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 import random
 import signal
+import sqlite3
 import subprocess
 import time
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -23,6 +25,17 @@ pytestmark = pytest.mark.slow
 PARAGRAPH = (
     "第{n}条 社員は業務上知り得た情報を適切に管理しなければならない。Employees must protect information {n}. "
 )
+
+
+def stored_documents(database: Path) -> int:
+    """Documents committed so far, read beside the writer (WAL lets a reader in at any time)."""
+    if not database.exists():
+        return 0
+    with closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=30)) as connection:
+        try:
+            return int(connection.execute("SELECT count(*) FROM documents").fetchone()[0])
+        except sqlite3.OperationalError:  # the schema is not there yet
+            return 0
 
 
 def test_sigkill_mid_ingest_leaves_each_document_whole_or_absent(tmp_path: Path, embedder: Embedder) -> None:
@@ -50,8 +63,15 @@ def test_sigkill_mid_ingest_leaves_each_document_whole_or_absent(tmp_path: Path,
     rng = random.Random(7)
     seen_partial = False
     for _ in range(4):
+        before = stored_documents(settings.knowledge_db)
         process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(1.5, 4.0))
+        # kill at a random moment after this run has stored something new: a fixed delay from the
+        # start would land before the first write on a slow or busy machine
+        deadline = time.monotonic() + 300
+        while stored_documents(settings.knowledge_db) <= before and process.poll() is None:
+            assert time.monotonic() < deadline, "the ingest stored nothing in 300 s"
+            time.sleep(0.05)
+        time.sleep(rng.uniform(0.0, 0.4))
         process.send_signal(signal.SIGKILL)
         process.wait()
         store = SQLiteStore(settings.knowledge_db)

@@ -11,16 +11,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import Pipeline, make_pipeline
-from sklearn.preprocessing import StandardScaler
 
 from sakuin.classify.engines import Row
 from sakuin.classify.features import TextFeatures, row_features
 from sakuin.classify.score import ScoreEngine
 from sakuin.errors import TaskError
+
+if TYPE_CHECKING:
+    from sklearn.pipeline import Pipeline
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,11 @@ class DistillEngine:
                 "nothing to distil; use --engine score or a larger --sample."
             )
         x = row_features(sample, self.teacher.task, self.features)
+        # imported here: scikit-learn takes over a second to import, which every CLI call would pay
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.pipeline import make_pipeline
+        from sklearn.preprocessing import StandardScaler
+
         self.head = make_pipeline(StandardScaler(), LogisticRegression(C=0.5, max_iter=2000))
         self.head.fit(x[train], model_labels[train])
         head_labels = self._head_from_features(x[test]).argmax(axis=1) if len(test) else np.zeros(0, int)
