@@ -12,8 +12,9 @@ from __future__ import annotations
 import re
 import time
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any, Literal
 
 from sakuin.config import WriteSettings
@@ -137,32 +138,18 @@ def write_stream(
     )
     result.refused, result.mode, result.style, result.sources = False, mode, style, sources
 
-    gate = CitationGate({s.number for s in sources})
     pieces = (
         _counted(model.stream(grounded_prompt(model, request, sources), max_tokens=options.max_tokens,
                               stop=stop_strings(model, request)), stats)
         if style == "abstractive"
         else extractive(model, request, sources)
     )  # fmt: skip
-    for piece in pieces:
-        for passed in gate.feed(piece):
-            yield from _timed(passed, result, started)
-    for passed in gate.flush():
-        yield from _timed(passed, result, started)
+    yield from _gated(pieces, result, started)
     if style == "abstractive" and not result.cited:
         # the model cited nothing: what it wrote stays flagged as uncited, and the cited evidence follows
         result.style = "extractive"
-        result.uncited.extend(gate.uncited)
-        gate = CitationGate({s.number for s in sources})
-        prefix = "\n\n" if result.text.strip() else ""
-        for piece in extractive(model, request, sources):
-            for passed in gate.feed(prefix + piece):
-                prefix = ""
-                yield from _timed(passed, result, started)
-        for passed in gate.flush():
-            yield from _timed(passed, result, started)
-    result.dropped.extend(gate.dropped)
-    result.uncited.extend(gate.uncited)
+        separator = ["\n\n"] if result.text.strip() else []
+        yield from _gated(chain(separator, extractive(model, request, sources)), result, started)
     result.text = result.text.strip()
     stats.total_s = time.perf_counter() - started
     yield result
@@ -205,6 +192,19 @@ def _original_words(text: str, terms: tuple[str, ...]) -> str:
         match = re.search(re.escape(term), normalised, re.IGNORECASE)
         spelled.append(match.group() if match else term)
     return " ".join(spelled)
+
+
+def _gated(pieces: Iterable[str], result: WriteResult, started: float) -> Iterator[str]:
+    """``pieces`` through a citation gate over ``result``'s sources, sentence by sentence; what the
+    gate holds back or flags is recorded on ``result``."""
+    gate = CitationGate({s.number for s in result.sources})
+    for piece in pieces:
+        for passed in gate.feed(piece):
+            yield from _timed(passed, result, started)
+    for passed in gate.flush():
+        yield from _timed(passed, result, started)
+    result.dropped.extend(gate.dropped)
+    result.uncited.extend(gate.uncited)
 
 
 def _counted(pieces: Iterator[str], stats: WriteStats) -> Iterator[str]:
