@@ -56,14 +56,14 @@ def read_lines(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def jnli(data: Path) -> tuple[Task, list[dict[str, Any]]]:
+def jnli(data: Path, shots: int = SHOTS) -> tuple[Task, list[dict[str, Any]]]:
     """The JNLI task (Japanese instruction, English label names as in the data) and its items."""
     rows = read_lines(data / "jnli-valid-v1.3.json")
-    shots: dict[str, list[dict[str, Any]]] = {label: [] for label in NLI_LABELS}
+    examples: dict[str, list[dict[str, Any]]] = {label: [] for label in NLI_LABELS}
     used = set()
     for i, row in enumerate(rows):
-        if len(shots[row["label"]]) < SHOTS:
-            shots[row["label"]].append(row)
+        if len(examples[row["label"]]) < shots:
+            examples[row["label"]].append(row)
             used.add(i)
     descriptions = {
         "entailment": "前提が正しければ仮説も必ず正しい",
@@ -76,7 +76,7 @@ def jnli(data: Path) -> tuple[Task, list[dict[str, Any]]]:
             Label(
                 name,
                 descriptions[name],
-                tuple({"sentence1": r["sentence1"], "sentence2": r["sentence2"]} for r in shots[name]),
+                tuple({"sentence1": r["sentence1"], "sentence2": r["sentence2"]} for r in examples[name]),
             )
             for name in NLI_LABELS
         ),

@@ -107,6 +107,15 @@ def test_prefix_cache_matches_uncached_path(gemma: LocalLanguageModel) -> None:
     assert np.allclose(np.array(cached), np.array(again), atol=1e-4)
 
 
+def test_relative_scores_rank_labels_as_exact_scores_do(gemma: LocalLanguageModel) -> None:
+    """What classification reads (a softmax over one item's labels) is the same either way."""
+    requests = [ScoreRequest(REVIEW_SENTIMENT.query(r), [" positive", " negative", " not sure"]) for r in REVIEWS]
+    exact = np.array(gemma.score_batch(requests, shared_prefix=REVIEW_SENTIMENT.prefix()))
+    relative = np.array(gemma.score_batch(requests, shared_prefix=REVIEW_SENTIMENT.prefix(), relative=True))
+    offsets = exact - relative
+    assert np.allclose(offsets, offsets[:, :1], atol=1e-3)
+
+
 def test_generation_between_scorings_does_not_corrupt_the_cache(gemma_llama: LlamaCppModel) -> None:
     requests = [ScoreRequest(REVIEW_SENTIMENT.query(REVIEWS[0]), [" positive", " negative"])]
     before = gemma_llama.score_batch(requests, shared_prefix=REVIEW_SENTIMENT.prefix())

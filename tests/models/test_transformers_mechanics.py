@@ -113,3 +113,22 @@ def test_generation_stops_at_the_context_window(tiny: TransformersModel) -> None
     room = tiny.context_length - tiny.count_tokens(prompt)
     done = tiny.generate(prompt, max_tokens=1000)
     assert done.completion_tokens <= room
+
+
+def test_relative_scores_differ_from_exact_by_one_constant_per_request(tiny: TransformersModel) -> None:
+    exact = tiny.score_batch(REQUESTS[:2], shared_prefix=SHARED)
+    relative = tiny.score_batch(REQUESTS[:2], shared_prefix=SHARED, relative=True)
+    for exact_row, relative_row in zip(exact, relative, strict=True):
+        offsets = np.array(exact_row) - np.array(relative_row)
+        assert np.ptp(offsets) < 1e-4  # one constant for the request ...
+        assert abs(offsets[0]) > 1e-3  # ... and it is the normaliser, which was really skipped
+
+
+def test_bfloat16_precision_scores_close_to_float32(tiny_dir, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    exact = TransformersModel.load(tiny_dir, tmp_path, name="tiny", context_length=256)
+    fast = TransformersModel.load(tiny_dir, tmp_path, name="tiny", context_length=256, precision="bfloat16")
+    assert next(fast.model.parameters()).dtype == torch.bfloat16
+    reference = np.concatenate(exact.score_batch(REQUESTS, shared_prefix=SHARED))
+    approximate = np.concatenate(fast.score_batch(REQUESTS, shared_prefix=SHARED))
+    assert np.allclose(reference, approximate, atol=0.1 * np.abs(reference).max())
+    assert fast.hidden_states(["東京"]).dtype == np.float32

@@ -81,7 +81,10 @@ class ChoiceEngine:
         requests = [ScoreRequest(q, o) for q, o in zip(queries, options, strict=True)]
         prefix = self.task.prefix()
         if isinstance(self.model, LocalLanguageModel):
-            scores = np.asarray(self.model.score_batch(requests, shared_prefix=prefix), dtype=np.float64)
+            scores = np.asarray(
+                self.model.score_batch(requests, shared_prefix=prefix, relative=not self.length_normalise),
+                dtype=np.float64,
+            )
             if self.length_normalise:
                 scores /= np.array([[max(1, len(self.model.tokenize(c))) for c in o] for o in options])
             return scores

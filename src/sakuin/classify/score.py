@@ -61,7 +61,14 @@ class ScoreEngine:
             return np.zeros((0, len(self.continuations)))
         requests = [ScoreRequest(self.task.query(row), self.continuations) for row in rows]
         if isinstance(self.model, LocalLanguageModel):
-            scores = self.model.score_batch(requests, shared_prefix=self._prefix, use_cache=use_cache)
+            # Only a softmax over labels reads these, so a per-item constant does not matter,
+            # unless lengths divide the scores.
+            scores = self.model.score_batch(
+                requests,
+                shared_prefix=self._prefix,
+                use_cache=use_cache,
+                relative=not self.length_normalise,
+            )
         else:
             scores = [self.model.score(self._prefix + r.prefix, r.continuations) for r in requests]
         values = np.asarray(scores, dtype=np.float64)

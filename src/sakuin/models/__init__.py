@@ -40,6 +40,7 @@ def load_model(settings: Settings | None = None) -> LanguageModel:
             context_length=chosen.context_length,
             threads=chosen.threads,
             batch_size=chosen.batch_size,
+            precision=chosen.precision,
         )
     from sakuin.models.llama_cpp import LlamaCppModel
 

@@ -107,7 +107,12 @@ class LocalLanguageModel(LanguageModel, Protocol):
         ...
 
     def score_batch(
-        self, requests: Sequence[ScoreRequest], *, shared_prefix: str = "", use_cache: bool = True
+        self,
+        requests: Sequence[ScoreRequest],
+        *,
+        shared_prefix: str = "",
+        use_cache: bool = True,
+        relative: bool = False,
     ) -> list[list[float]]:
         """Score many requests that all start with ``shared_prefix``.
 
@@ -116,6 +121,11 @@ class LocalLanguageModel(LanguageModel, Protocol):
         so its KV cache, are the same for every item. With ``use_cache`` that prefix is encoded once
         and kept for later calls with the same prefix; without it every sequence is run in full
         (same numbers, slower: the reference for tests and benchmarks).
+
+        ``relative`` is for callers that only compare one request's continuations with each other
+        (a softmax over labels): every score of a request may then be off by the same constant,
+        the log-normaliser at the position where all its continuations start. Skipping it spares
+        a projection onto the whole vocabulary there; single-token labels need none at all.
         """
         ...
 

@@ -112,7 +112,12 @@ class LlamaCppModel(LocalModelBase):
 
     # -- scoring ------------------------------------------------------------------------------
     def score_batch(
-        self, requests: Sequence[ScoreRequest], *, shared_prefix: str = "", use_cache: bool = True
+        self,
+        requests: Sequence[ScoreRequest],
+        *,
+        shared_prefix: str = "",
+        use_cache: bool = True,
+        relative: bool = False,
     ) -> list[list[float]]:
         """See :class:`LocalLanguageModel`.
 
@@ -133,7 +138,7 @@ class LlamaCppModel(LocalModelBase):
             context = layout.lead + prefix
             # One pass over the item gives every continuation's first token at once.
             first = self._eval(context, start, [len(context) - 1])
-            first_normaliser = log_normaliser(first)[0]
+            first_normaliser = 0.0 if relative else log_normaliser(first)[0]
             for c, cont in enumerate(conts):
                 if not cont:
                     continue

@@ -39,7 +39,12 @@ class LocalModelBase(ModelBase):
 
     @abstractmethod
     def score_batch(
-        self, requests: Sequence[ScoreRequest], *, shared_prefix: str = "", use_cache: bool = True
+        self,
+        requests: Sequence[ScoreRequest],
+        *,
+        shared_prefix: str = "",
+        use_cache: bool = True,
+        relative: bool = False,
     ) -> list[list[float]]: ...
 
     def score(self, prefix: str, continuations: Sequence[str]) -> list[float]:

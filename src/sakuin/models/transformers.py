@@ -55,6 +55,18 @@ def convert_gguf(gguf: Path, models_dir: Path) -> Path:
     return target
 
 
+def compute_dtype(precision: str) -> torch.dtype:
+    """The torch dtype for a ``model.precision`` setting.
+
+    ``auto`` picks bfloat16 only where the CPU multiplies it in hardware (AMX tiles or AVX-512
+    BF16); elsewhere bfloat16 is emulated and slower than float32.
+    """
+    if precision == "auto":
+        fast = torch.cpu._is_amx_tile_supported() or torch.cpu._is_avx512_bf16_supported()
+        return torch.bfloat16 if fast else torch.float32
+    return torch.bfloat16 if precision == "bfloat16" else torch.float32
+
+
 class TransformersModel(LocalModelBase):
     """A causal language model run by transformers in this process."""
 
@@ -94,6 +106,7 @@ class TransformersModel(LocalModelBase):
         context_length: int,
         threads: int | None = None,
         batch_size: int = 16,
+        precision: str = "float32",
     ) -> TransformersModel:
         """Load a Hugging Face directory, or a GGUF through its converted checkpoint."""
         if threads:
@@ -101,7 +114,7 @@ class TransformersModel(LocalModelBase):
         directory = weights if weights.is_dir() else convert_gguf(weights, models_dir)
         try:
             tokenizer = AutoTokenizer.from_pretrained(directory)
-            model = AutoModelForCausalLM.from_pretrained(directory, dtype=torch.float32)
+            model = AutoModelForCausalLM.from_pretrained(directory, dtype=compute_dtype(precision))
         except (ValueError, OSError) as exc:
             raise CorruptModelError(f"transformers could not load {directory} ({exc}).") from exc
         return cls(model, tokenizer, name=name, context_length=context_length, batch_size=batch_size)
@@ -160,7 +173,12 @@ class TransformersModel(LocalModelBase):
     # -- scoring ------------------------------------------------------------------------------
     @torch.inference_mode()
     def score_batch(
-        self, requests: Sequence[ScoreRequest], *, shared_prefix: str = "", use_cache: bool = True
+        self,
+        requests: Sequence[ScoreRequest],
+        *,
+        shared_prefix: str = "",
+        use_cache: bool = True,
+        relative: bool = False,
     ) -> list[list[float]]:
         layout = self.layout(requests, shared_prefix, use_cache)
         scores = empty_scores(layout.continuations)
@@ -171,7 +189,8 @@ class TransformersModel(LocalModelBase):
         for start in range(0, len(rows), self.batch_size):
             chunk = rows[start : start + self.batch_size]
             reads = [read for row in chunk for read in row.reads]
-            for read, value in zip(reads, self._score_rows(chunk, cache, len(layout.cached)), strict=True):
+            values = self._score_rows(chunk, cache, len(layout.cached), relative)
+            for read, value in zip(reads, values, strict=True):
                 scores[read.request][read.continuation] = value
         return scores
 
@@ -183,8 +202,8 @@ class TransformersModel(LocalModelBase):
             self._prefix_cache = (key, out.cache)
         return self._prefix_cache[1]
 
-    def _score_rows(self, rows: list[ScoreRow], prefix_cache: Any, past: int) -> list[float]:
-        """Scores of every read of ``rows``, in order."""
+    def _score_rows(self, rows: list[ScoreRow], prefix_cache: Any, past: int, relative: bool) -> list[float]:
+        """Scores of every read of ``rows``, in order (see ``relative`` in :meth:`score_batch`)."""
         width = max(len(row.tokens) for row in rows)
         ids = torch.full((len(rows), width), self._pad, dtype=torch.long)
         mask = torch.zeros((len(rows), past + width), dtype=torch.long)
@@ -210,13 +229,26 @@ class TransformersModel(LocalModelBase):
         where = torch.tensor([p for _, read in reads for p in read.positions])
         targets = torch.tensor([t for _, read in reads for t in read.targets])
         owner = torch.tensor([k for k, (_, read) in enumerate(reads) for _ in read.positions])
-        logits = self.model.get_output_embeddings()(hidden[which, where]).float()
-        cap = getattr(self.model.config, "final_logit_softcapping", None)
-        if cap:
-            logits = torch.tanh(logits / cap) * cap
-        picked = torch.log_softmax(logits, dim=-1).gather(1, targets[:, None])[:, 0].double()
+        shared = torch.tensor([relative and p == read.first for _, read in reads for p in read.positions])
+        states = hidden[which, where]
+        picked = torch.empty(len(targets), dtype=torch.float64)
+        if shared.any():  # the target's own logit: one row of the output matrix, no normaliser
+            head = self.model.get_output_embeddings()
+            raw = (states[shared].float() * head.weight[targets[shared]].float()).sum(-1)
+            if head.bias is not None:
+                raw = raw + head.bias[targets[shared]].float()
+            picked[shared] = self._capped(raw).double()
+        if not shared.all():
+            logits = self._capped(self.model.get_output_embeddings()(states[~shared]).float())
+            rest = torch.log_softmax(logits, dim=-1).gather(1, targets[~shared][:, None])[:, 0]
+            picked[~shared] = rest.double()
         sums = torch.zeros(len(reads), dtype=torch.float64).index_add_(0, owner, picked)
         return [float(v) for v in sums]
+
+    def _capped(self, logits: torch.Tensor) -> torch.Tensor:
+        """Logits through the model's final soft cap, where it has one (Gemma 2)."""
+        cap = getattr(self.model.config, "final_logit_softcapping", None)
+        return torch.tanh(logits / cap) * cap if cap else logits
 
     # -- hidden states ------------------------------------------------------------------------
     @torch.inference_mode()
@@ -236,5 +268,5 @@ class TransformersModel(LocalModelBase):
                 input_ids=ids, attention_mask=mask, output_hidden_states=True, logits_to_keep=1
             ).hidden_states[layer]
             weights = mask[..., None].float()
-            pooled.append(((states * weights).sum(1) / weights.sum(1)).numpy())
+            pooled.append(((states.float() * weights).sum(1) / weights.sum(1)).numpy())
         return np.concatenate(pooled).astype(np.float32)
