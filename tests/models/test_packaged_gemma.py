@@ -109,7 +109,8 @@ def test_prefix_cache_matches_uncached_path(gemma: LocalLanguageModel) -> None:
 
 def test_relative_scores_rank_labels_as_exact_scores_do(gemma: LocalLanguageModel) -> None:
     """What classification reads (a softmax over one item's labels) is the same either way."""
-    requests = [ScoreRequest(REVIEW_SENTIMENT.query(r), [" positive", " negative", " not sure"]) for r in REVIEWS]
+    labels = [" positive", " negative", " not sure"]
+    requests = [ScoreRequest(REVIEW_SENTIMENT.query(r), labels) for r in REVIEWS]
     exact = np.array(gemma.score_batch(requests, shared_prefix=REVIEW_SENTIMENT.prefix()))
     relative = np.array(gemma.score_batch(requests, shared_prefix=REVIEW_SENTIMENT.prefix(), relative=True))
     offsets = exact - relative
