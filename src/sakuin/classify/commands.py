@@ -63,6 +63,9 @@ def classify(
     ray_address: Annotated[
         str | None, typer.Option(help="ray: cluster address (default: start a local one).")
     ] = None,
+    ray_runs: Annotated[
+        str, typer.Option(help="ray: the engine each worker runs (score, distill or generate).")
+    ] = "score",
     batch_size: BatchOption = 32,
     resume: ResumeOption = False,
 ) -> None:
@@ -71,10 +74,12 @@ def classify(
     output = out_path or input_path.with_name(f"{input_path.stem}.labelled{input_path.suffix}")
     if engine not in ("generate", "score", "distill", "ray"):
         raise TaskError(f"unknown engine '{engine}'; use generate, score, distill or ray.")
+    if ray_runs not in ("generate", "score", "distill"):
+        raise TaskError(f"unknown --ray-runs engine '{ray_runs}'; use score, distill or generate.")
     if features not in ("embeddings", "hidden", "e5"):
         raise TaskError(f"unknown features '{features}'; use embeddings, hidden or e5.")
     options = EngineOptions(
-        "score" if engine == "ray" else engine,  # type: ignore[arg-type]
+        ray_runs if engine == "ray" else engine,  # type: ignore[arg-type]
         calibrate,
         length_normalise,
         first_token,

@@ -69,8 +69,12 @@ def input_embeddings(model: LocalLanguageModel) -> Callable[[np.ndarray], np.nda
     """
     network = getattr(model, "model", None)
     if network is not None and hasattr(network, "get_input_embeddings"):
-        weights: np.ndarray = network.get_input_embeddings().weight.detach().numpy()
-        return lambda ids: weights[ids]
+        import torch  # already loaded: only the transformers backend has a network
+
+        weights = network.get_input_embeddings().weight.detach()
+        # rows are looked up before converting: bfloat16 has no numpy type, and the whole
+        # vocabulary in float32 would be a needless copy of hundreds of MB
+        return lambda ids: weights[torch.from_numpy(ids)].float().numpy()
     path = getattr(model, "path", None)
     if path is None:
         raise UnsupportedByBackendError(f"{model.name}: no token embeddings to read; use --features e5.")

@@ -4,7 +4,8 @@ Each Ray worker loads the model once and applies :func:`~sakuin.classify.run.lab
 the batches it is given, exactly as the local runner does, so results are the same. Without an
 address a local one-node cluster is started for the run and shut down after it; with one, the run
 joins that cluster. The table is read and written by the same functions as locally (so Shift_JIS
-CSV and every format behave the same), with Ray distributing the work in between.
+CSV and every format behave the same), with Ray distributing the work in between. ``distill``
+trains its head once in the driver and ships it to the workers.
 """
 
 from __future__ import annotations
@@ -16,25 +17,29 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from sakuin.classify.run import ClassifyResult, check_columns, label_batch
+from sakuin.classify.distill import DistillEngine, DistillReport
+from sakuin.classify.run import ClassifyResult, check_columns, label_batch, train_if_distill
 from sakuin.classify.tables import read_table, write_table
 from sakuin.classify.task import Task
 from sakuin.config import Settings
-from sakuin.errors import TaskError
 
 if TYPE_CHECKING:
+    from sklearn.pipeline import Pipeline
+
     from sakuin.classify import EngineOptions
 
 
 class _Labeller:
     """A Ray actor's state: the model and engine, built once per worker."""
 
-    def __init__(self, settings: Settings, task: Task, options: EngineOptions) -> None:
+    def __init__(self, settings: Settings, task: Task, options: EngineOptions, head: Pipeline | None) -> None:
         from sakuin.classify import build_engine
         from sakuin.models import load_model
 
         self.task = task
         self.engine = build_engine(load_model(settings), task, options)
+        if isinstance(self.engine, DistillEngine):
+            self.engine.head = head  # trained once by the driver, the same for every worker
 
     def __call__(self, batch: pd.DataFrame) -> pd.DataFrame:
         labelled = label_batch(self.engine, self.task, batch)
@@ -55,11 +60,10 @@ def classify_file_ray(
     """Label ``input_path`` on a Ray cluster (a local one when ``address`` is None)."""
     import ray
 
-    if options.engine == "distill":
-        raise TaskError("the Ray engine runs 'score' or 'generate' per batch; distill runs locally.")
     started = time.perf_counter()
     frame = read_table(input_path).reset_index(drop=True)
     check_columns(frame, task, input_path)
+    report, head = _distill_head(settings, task, options, frame)
     own_cluster = not ray.is_initialized()
     if own_cluster:
         ray.init(address=address, include_dashboard=False, log_to_driver=False, configure_logging=False)
@@ -70,7 +74,7 @@ def classify_file_ray(
         dataset = ray.data.from_pandas(frame)
         labelled = dataset.map_batches(
             _Labeller,
-            fn_constructor_args=(settings, task, options),
+            fn_constructor_args=(settings, task, options, head),
             batch_size=batch_size,
             batch_format="pandas",
             concurrency=workers,
@@ -82,5 +86,27 @@ def classify_file_ray(
     write_table(labelled, output_path)
     skipped = int((labelled["skipped"].astype(str) != "").sum())
     return ClassifyResult(
-        output_path, len(frame), len(frame) - skipped, skipped, 0, time.perf_counter() - started, True
+        output_path, len(frame), len(frame) - skipped, skipped, 0, time.perf_counter() - started, True, report
     )
+
+
+def _distill_head(
+    settings: Settings, task: Task, options: EngineOptions, frame: pd.DataFrame
+) -> tuple[DistillReport | None, Pipeline | None]:
+    """For ``distill``: the head, trained here on a sample of ``frame`` before the workers start.
+
+    Training needs the model's labels of the whole sample in one place, so it is not spread
+    over workers; they then only apply the head (and ask the model where it is unsure).
+    """
+    if options.engine != "distill":
+        return None, None
+    from sakuin.classify import build_engine
+    from sakuin.models import load_model
+
+    model = load_model(settings)
+    try:
+        engine = build_engine(model, task, options)
+        report = train_if_distill(engine, frame, task)
+        return report, engine.head if isinstance(engine, DistillEngine) else None
+    finally:
+        model.close()

@@ -97,6 +97,14 @@ def label_batch(engine: Engine, task: TableTask, frame: pd.DataFrame) -> pd.Data
     return result
 
 
+def train_if_distill(engine: Engine, frame: pd.DataFrame, task: TableTask) -> DistillReport | None:
+    """Train a distill engine's head on a sample of ``frame`` unless it is trained already."""
+    if not isinstance(engine, DistillEngine):
+        return None
+    usable = [row for row in frame.to_dict(orient="records") if not empty_reason(row, task)]
+    return engine.report or engine.fit(usable)
+
+
 def checkpoint_path(output: Path) -> Path:
     """Where finished batches accumulate until the output is written."""
     return output.with_name(output.name + ".partial.jsonl")
@@ -122,10 +130,7 @@ def classify_file(
     started = time.perf_counter()
     frame = read_table(input_path)
     check_columns(frame, task, input_path)
-    report = None
-    if isinstance(engine, DistillEngine):
-        usable = [row for row in frame.to_dict(orient="records") if not empty_reason(row, task)]
-        report = engine.report or engine.fit(usable)
+    report = train_if_distill(engine, frame, task)
     checkpoint = checkpoint_path(output_path)
     done = _finished_rows(checkpoint) if resume else {}
     resumed_from = len(done)
