@@ -11,6 +11,7 @@ from sakuin.classify.features import text_features
 from sakuin.classify.generate import parse_label
 from sakuin.classify.task import Task
 from sakuin.models.llama_cpp import LlamaCppModel
+from sakuin.models.transformers import TransformersModel
 from tests.classify.cases import SENTIMENT, SENTIMENT_ITEMS, TOPIC, TOPIC_ITEMS
 
 CASES = [(SENTIMENT, SENTIMENT_ITEMS), (TOPIC, TOPIC_ITEMS)]
@@ -99,3 +100,48 @@ def test_choose_picks_the_option_the_question_makes_likely(gemma_llama: LlamaCpp
     ]
     chosen = ChoiceEngine(gemma_llama, task).predict(rows).argmax(axis=1)
     assert chosen.tolist() == [1, 2, 0]
+
+
+CAPITALS = [
+    ("日本", "東京"), ("フランス", "パリ"), ("イタリア", "ローマ"), ("ドイツ", "ベルリン"),
+    ("イギリス", "ロンドン"), ("Japan", "Tokyo"), ("France", "Paris"), ("Italy", "Rome"),
+    ("Germany", "Berlin"), ("Spain", "Madrid"), ("Egypt", "Cairo"), ("Russia", "Moscow"),
+    ("China", "Beijing"), ("Canada", "Ottawa"), ("Kenya", "Nairobi"),
+]  # fmt: skip
+
+
+def _capital_questions() -> list[dict[str, str]]:
+    """45 three-option questions, the right answer rotating through the options."""
+    rows = []
+    for i, (country, capital) in enumerate(CAPITALS * 3):
+        others = [c for _, c in CAPITALS if c != capital and (c.isascii() == capital.isascii())]
+        options = [others[(i + 1) % len(others)], others[(i + 4) % len(others)]]
+        options.insert(i % 3, capital)
+        question = (
+            f"{country}の首都はどこですか？"
+            if not country.isascii()
+            else f"What is the capital of {country}?"
+        )
+        rows.append({"question": question, "a": options[0], "b": options[1], "c": options[2]})
+    return rows
+
+
+@pytest.mark.slow
+def test_multiple_choice_distill_scores_each_option_and_reports_honestly(gemma_hf: TransformersModel) -> None:
+    rows = _capital_questions()
+    teacher = ChoiceEngine(gemma_hf, ChoiceTask("question", ("a", "b", "c")))
+    engine = DistillEngine(teacher, text_features(gemma_hf, "embeddings"), sample_size=45, margin=0.0)
+    report = engine.fit(rows)
+    assert (report.trained_on, report.held_out) == (36, 9)
+    held_out = [rows[i] for i in report.held_out_indices]
+    head = engine.head_probabilities(held_out)
+    assert head.shape == (9, 3)
+    np.testing.assert_allclose(head.sum(axis=1), 1.0)
+    assert list(report.head_labels) == head.argmax(axis=1).tolist()
+    assert list(report.model_labels) == teacher.predict(held_out).argmax(axis=1).tolist()
+    assert report.agreement == pytest.approx(
+        float(np.mean(np.array(report.head_labels) == report.model_labels))
+    )
+    everything = DistillEngine(teacher, engine.features, margin=1.01)
+    everything.head = engine.head
+    np.testing.assert_allclose(everything.predict(rows[:5]), teacher.predict(rows[:5]))

@@ -90,9 +90,12 @@ def input_embeddings(model: LocalLanguageModel) -> Callable[[np.ndarray], np.nda
 
 
 def row_features(rows: Sequence[Row], task: Task, features: TextFeatures) -> np.ndarray:
-    """Feature matrix of ``rows``: per-column vectors, plus |a-b| and a*b of neighbouring columns."""
+    """Feature matrix of ``rows``: per-column vectors, plus the relation of neighbouring columns."""
     per_column = [features([str(row[c]) for row in rows]) for c in task.text_columns]
-    parts = list(per_column)
-    for left, right in itertools.pairwise(per_column):
-        parts += [np.abs(left - right), left * right]
-    return np.concatenate(parts, axis=1)
+    relations = [relation_features(left, right) for left, right in itertools.pairwise(per_column)]
+    return np.concatenate([*per_column, *relations], axis=1)
+
+
+def relation_features(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """|a-b| and a*b of two texts' vectors: where a pair's relation (entails, answers) shows."""
+    return np.concatenate([np.abs(left - right), left * right], axis=1)
