@@ -3,15 +3,17 @@
 On JNLI (3 labels; macro-F1 and accuracy) and JCommonsenseQA (5 choices; accuracy) from
 ``../shared/data/jglue``, every engine runs with the default model in this one process on the
 same items. ``generate`` is slow, so it runs on a sample (``--generate-items``) and every engine
-is also scored on exactly that sample; ``score`` and ``distill`` also run on a larger set. Then
-throughput at growing sizes (synthetic repeats of JNLI items), and the Ray engine's overhead at
-small scale. Prints a table, writes ``benchmarks/results/classify.json`` and a bar chart PNG.
+is also scored on exactly that sample; ``score`` and ``distill`` also run on a larger set. Then:
+how the score/generate ratio grows with the prompt (solved examples per label), distill's margin
+trade-off (fallback share vs agreement and macro-F1), throughput at growing sizes (synthetic
+repeats of JNLI items) and the Ray engine's overhead at small scale. Prints tables, writes
+``benchmarks/results/classify.json``, ``classify.png`` (engines) and ``classify-distill.png``.
 
-    .venv/bin/python benchmarks/classify.py [--generate-items 30] [--items 300] [--jcqa-items 150]
-        [--sample 300] [--scale 1000,10000,100000] [--score-scale-max 0] [--ray-items 32]
-        [--backend transformers] [--jglue ../shared/data/jglue]
+    .venv/bin/python benchmarks/classify.py [--generate-items 40] [--items 800] [--jcqa-items 400]
+        [--sample 500] [--margin 0.2] [--shots-sweep 0,2,4,8] [--scale 1000,10000,100000]
+        [--score-scale-max 10000] [--ray-items 64] [--backend transformers] [--precision bfloat16]
 
-The defaults keep a run to about a quarter of an hour on a busy 2-core machine.
+About ten minutes on a quiet 2-core machine.
 """
 
 from __future__ import annotations
@@ -42,13 +44,15 @@ from sakuin.models.packaged import PACKAGED_MODELS
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "jglue"
 RESULTS = Path(__file__).parent / "results" / "classify.json"
 NLI_LABELS = ("entailment", "contradiction", "neutral")
-SHOTS = 2  # solved examples per label, taken from the start of the file and never evaluated
+SHOTS = 2  # solved examples per label in the main comparison
+MAX_SHOTS = 8  # examples are drawn from the first items of the file; these are never evaluated
 NOTES = {
-    "jnli_examples": f"{SHOTS} solved examples per label, taken from the start of the validation file "
-    "and excluded from evaluation",
-    "distill": "head = logistic regression on mean-pooled input token embeddings of the model (layer 0); "
-    "teacher = score with first-token labels; trained on items disjoint from the evaluated ones",
-    "jcqa_distill": "not run: options differ per question, so there is no fixed label set for a head",
+    "jnli_examples": f"{SHOTS} solved examples per label (the sweep: other counts), taken from the start "
+    f"of the validation file; the first {MAX_SHOTS} per label are never evaluated",
+    "distill": "head = logistic regression on mean-pooled input token embeddings of the model (layer 0), "
+    "per text column plus |a-b| and a*b; teacher = score with first-token labels (JNLI) or option scoring "
+    "(JCommonsenseQA: the head scores each question-option pair); trained on items disjoint from the "
+    "evaluated ones",
 }
 
 
@@ -110,118 +114,183 @@ def nli_metrics(probabilities: np.ndarray, rows: Sequence[Row]) -> dict[str, flo
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument(
-        "--generate-items", type=int, default=30, help="items the slow generate engine labels"
-    )
-    parser.add_argument("--items", type=int, default=300, help="JNLI items for score and distill")
-    parser.add_argument("--jcqa-items", type=int, default=150, help="JCommonsenseQA items for score")
-    parser.add_argument("--sample", type=int, default=300, help="distill: items the model labels")
-    parser.add_argument("--margin", type=float, default=0.2, help="distill: fall back to score below it")
-    parser.add_argument("--scale", default="1000,10000,100000", help="sizes for the throughput curve")
-    parser.add_argument("--score-scale-max", type=int, default=0, help="largest size score runs at")
-    parser.add_argument(
-        "--ray-items", type=int, default=32, help="items for the Ray overhead check (0: skip)"
-    )
-    parser.add_argument("--backend", default="transformers", help="llama_cpp or transformers")
-    parser.add_argument("--jglue", default=str(DATA), help="folder with the JGLUE validation files")
-    parser.add_argument("--data-dir", default=os.environ.get("SAKUIN_BENCH_DATA", ""))
-    args = parser.parse_args()
-
+    args = arguments()
     data_dir = Path(args.data_dir or tempfile.mkdtemp(prefix="sakuin-bench-"))
-    settings = load_settings(data_dir, model={"backend": args.backend, "context_length": 2048})
+    settings = load_settings(
+        data_dir,
+        model={"backend": args.backend, "context_length": 4096, "precision": args.precision},
+    )
     PACKAGED_MODELS[settings.model.name].locate(settings.models_dir)
     model = load_model(settings)
-    task, pool = jnli(Path(args.jglue))
-    rng = np.random.default_rng(0)
-    order = rng.permutation(len(pool))
+    task, _ = jnli(Path(args.jglue))
+    _, pool = jnli(Path(args.jglue), MAX_SHOTS)
+    order = np.random.default_rng(0).permutation(len(pool))
     evaluated = [pool[i] for i in order[: args.items]]
     sampled = evaluated[: args.generate_items]
-    distill_pool = [
-        pool[i] for i in order[args.items :]
-    ] or evaluated  # the head never trains on evaluated items
+    distill_pool = [pool[i] for i in order[args.items :]]  # the head never trains on evaluated items
+    results: list[dict[str, Any]] = []
 
-    first_token = ScoreEngine(model, task, first_token=True)
-    engines: dict[str, Engine] = {
-        "generate": GenerateEngine(model, task),
-        "score (uncalibrated)": ScoreEngine(model, task, calibrate=False),
-        "score": ScoreEngine(model, task),
-        "score first-token": first_token,
-    }
-    rows_out: list[dict[str, Any]] = []
-    sample_probabilities: dict[str, np.ndarray] = {}
-    ScoreEngine(model, task).predict(sampled[:2])  # warm up and fill the prefix cache once
-
-    def run(name: str, engine: Engine, rows: Sequence[Row], subset: str) -> np.ndarray:
+    def run(dataset: str, name: str, engine: Engine, rows: Sequence[Row], subset: str) -> np.ndarray:
         probabilities, seconds = timed(engine, rows)
-        rows_out.append(
-            {
-                "dataset": "JNLI",
-                "engine": name,
-                "items": subset,
-                "n": len(rows),
-                "items_per_s": round(len(rows) / seconds, 2),
-                **nli_metrics(probabilities, rows),
-            }
+        metrics = (
+            nli_metrics(probabilities, rows) if dataset == "JNLI" else choice_metrics(probabilities, rows)
         )
-        print(rows_out[-1], flush=True)
+        entry = {"dataset": dataset, "engine": name, "items": subset, "n": len(rows)}
+        results.append({**entry, "items_per_s": round(len(rows) / seconds, 2), **metrics})
+        print(results[-1], flush=True)
         return probabilities
 
-    for name, engine in engines.items():
-        sample_probabilities[name] = run(name, engine, sampled, "generate sample")
-    for name in ("score", "score first-token"):
-        run(name, engines[name], evaluated, "all")
+    first_token = ScoreEngine(model, task, first_token=True)
+    first_token.predict(sampled[:2])  # fills the prefix cache; its one-off cost is not per item
+    for name, engine in (
+        ("generate", GenerateEngine(model, task)),
+        ("score (uncalibrated)", ScoreEngine(model, task, calibrate=False)),
+        ("score", ScoreEngine(model, task)),
+        ("score first-token", first_token),
+    ):
+        run("JNLI", name, engine, sampled, "generate sample")
+    run("JNLI", "score", ScoreEngine(model, task), evaluated, "all")
+    teacher_probabilities = run("JNLI", "score first-token", first_token, evaluated, "all")
 
     features = text_features(model, "embeddings")
     distill = DistillEngine(first_token, features, sample_size=args.sample, margin=args.margin)
-    start = time.perf_counter()
+    started = time.perf_counter()
     report = distill.fit(distill_pool)
-    fit_s = time.perf_counter() - start
-    head_only = DistillEngine(distill.teacher, features, margin=0.0)
+    fit_s = time.perf_counter() - started
+    head_only = DistillEngine(first_token, features, margin=0.0)
     head_only.head, head_only.report = distill.head, report
-    for name, engine in (("distill (head only)", head_only), ("distill", distill)):
-        run(name, engine, sampled, "generate sample")
+    for subset, rows in (("generate sample", sampled), ("all", evaluated)):
+        run("JNLI", "distill (head only)", head_only, rows, subset)
         distill.fallbacks = 0
-        run(name, engine, evaluated, "all")
-        rows_out[-1]["fallback_share"] = round(getattr(engine, "fallbacks", 0) / len(evaluated), 3)
+        run("JNLI", "distill", distill, rows, subset)
+        results[-1]["fallback_share"] = round(distill.fallbacks / len(rows), 3)
+    margins = margin_sweep(args, head_only.head_probabilities(evaluated), teacher_probabilities, evaluated)
 
     choice_task, questions = jcqa(Path(args.jglue))
-    questions = questions[: args.jcqa_items]
+    choice_distill_pool, questions = questions[args.jcqa_items :], questions[: args.jcqa_items]
     choice_sample = questions[: args.generate_items]
-    for name, engine in (
-        ("generate", ChoiceGenerateEngine(model, choice_task)),
-        ("score", ChoiceEngine(model, choice_task)),
+    choice_teacher = ChoiceEngine(model, choice_task)
+    run(
+        "JCommonsenseQA",
+        "generate",
+        ChoiceGenerateEngine(model, choice_task),
+        choice_sample,
+        "generate sample",
+    )
+    choice_distill = DistillEngine(choice_teacher, features, sample_size=args.sample, margin=args.margin)
+    choice_report = choice_distill.fit(choice_distill_pool)
+    choice_head = DistillEngine(choice_teacher, features, margin=0.0)
+    choice_head.head, choice_head.report = choice_distill.head, choice_report
+    choice_engines: tuple[tuple[str, Engine], ...] = (
+        ("score", choice_teacher),
         ("score calibrated", ChoiceEngine(model, choice_task, calibrate=True)),
-    ):
+        ("distill (head only)", choice_head),
+        ("distill", choice_distill),
+    )
+    for name, choice_engine in choice_engines:
         for subset, rows in (("generate sample", choice_sample), ("all", questions)):
-            if name == "generate" and subset == "all":
-                continue
-            probabilities, seconds = timed(engine, rows)
-            predicted = probabilities.argmax(axis=1)
-            answered = probabilities.sum(axis=1) > 0
-            accuracy = float(np.mean((predicted == np.array([r["label"] for r in rows])) & answered))
-            rows_out.append(
-                {
-                    "dataset": "JCommonsenseQA",
-                    "engine": name,
-                    "items": subset,
-                    "n": len(rows),
-                    "items_per_s": round(len(rows) / seconds, 2),
-                    "accuracy": round(accuracy, 4),
-                    "unparsed": int((~answered).sum()),
-                }
-            )
-            print(rows_out[-1], flush=True)
+            choice_distill.fallbacks = 0
+            run("JCommonsenseQA", name, choice_engine, rows, subset)
+            if choice_engine is choice_distill:
+                results[-1]["fallback_share"] = round(choice_distill.fallbacks / len(rows), 3)
 
+    shots = shots_sweep(args, model, evaluated)
     scaling = measure_scaling(
         args,
         {"distill (head only)": head_only, "distill": distill, "score first-token": first_token},
         evaluated,
     )
     ray_overhead = measure_ray(args, settings, task, evaluated) if args.ray_items else None
-    write_results(args, settings, rows_out, report, fit_s, scaling, ray_overhead)
+    distill_reports = {"JNLI": (report, fit_s), "JCommonsenseQA": (choice_report, None)}
+    write_results(args, settings, results, distill_reports, margins, shots, scaling, ray_overhead)
+
+
+def arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--generate-items", type=int, default=40, help="items the slow generate engine labels"
+    )
+    parser.add_argument("--items", type=int, default=800, help="JNLI items for score and distill")
+    parser.add_argument("--jcqa-items", type=int, default=400, help="JCommonsenseQA items evaluated")
+    parser.add_argument("--sample", type=int, default=500, help="distill: items the model labels")
+    parser.add_argument("--margin", type=float, default=0.2, help="distill: fall back to score below it")
+    parser.add_argument("--margins", default="0,0.1,0.2,0.3,0.5,0.7", help="distill margins to compare")
+    parser.add_argument("--shots-sweep", default="0,2,4,8", help="solved examples per label to compare")
+    parser.add_argument("--scale", default="1000,10000,100000", help="sizes for the throughput curve")
+    parser.add_argument("--score-scale-max", type=int, default=10000, help="largest size score runs at")
+    parser.add_argument(
+        "--ray-items", type=int, default=64, help="items for the Ray overhead check (0: skip)"
+    )
+    parser.add_argument("--backend", default="transformers", help="llama_cpp or transformers")
+    parser.add_argument("--precision", default="bfloat16", help="transformers: float32, bfloat16 or auto")
+    parser.add_argument("--jglue", default=str(DATA), help="folder with the JGLUE validation files")
+    parser.add_argument("--data-dir", default=os.environ.get("SAKUIN_BENCH_DATA", ""))
+    return parser.parse_args()
+
+
+def choice_metrics(probabilities: np.ndarray, rows: Sequence[Row]) -> dict[str, float]:
+    answered = probabilities.sum(axis=1) > 0
+    right = (probabilities.argmax(axis=1) == np.array([r["label"] for r in rows])) & answered
+    return {"accuracy": round(float(np.mean(right)), 4), "unparsed": int((~answered).sum())}
+
+
+def margin_sweep(
+    args: argparse.Namespace, head: np.ndarray, teacher: np.ndarray, rows: Sequence[Row]
+) -> list[dict[str, Any]]:
+    """Distill's trade-off on the evaluated items: below each margin the model answers instead.
+
+    Computed from the head's and the model's probabilities of the same items (both measured
+    above), so every margin is compared on exactly the same answers.
+    """
+    ranked = np.sort(head, axis=1)
+    sweep = []
+    for margin in (float(m) for m in args.margins.split(",")):
+        unsure = ranked[:, -1] - ranked[:, -2] < margin
+        answers = np.where(unsure[:, None], teacher, head)
+        sweep.append(
+            {
+                "margin": margin,
+                "fallback_share": round(float(unsure.mean()), 3),
+                "agreement_with_model": round(float((answers.argmax(1) == teacher.argmax(1)).mean()), 4),
+                **nli_metrics(answers, rows),
+            }
+        )
+    return sweep
+
+
+def shots_sweep(
+    args: argparse.Namespace, model: Any, evaluated: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Score against generate as the shared prompt grows: the ratio follows prompt / item tokens.
+
+    generate reads the whole prompt for every item; score reads it once. So the speed-up is
+    bounded by (prompt + item tokens + decoding) / item tokens, whatever the implementation.
+    """
+    sampled = evaluated[: args.generate_items]
+    sweep = []
+    for shots in (int(k) for k in args.shots_sweep.split(",")):
+        task, _ = jnli(Path(args.jglue), shots)
+        item_tokens = float(np.mean([len(model.tokenize(task.query(row))) for row in sampled]))
+        scorer = ScoreEngine(model, task, first_token=True)
+        scorer.predict(sampled[:2])
+        _, generate_s = timed(GenerateEngine(model, task), sampled)
+        _, score_s = timed(scorer, sampled)
+        probabilities = scorer.predict(evaluated)
+        sweep.append(
+            {
+                "shots_per_label": shots,
+                "prompt_tokens": model.count_tokens(task.prefix()),
+                "item_tokens": round(item_tokens, 1),
+                "generate_items_per_s": round(len(sampled) / generate_s, 2),
+                "score_items_per_s": round(len(sampled) / score_s, 2),
+                "x_generate": round(generate_s / score_s, 1),
+                "score_macro_f1_all": nli_metrics(probabilities, evaluated)["macro_f1"],
+            }
+        )
+        print(sweep[-1], flush=True)
+    return sweep
 
 
 def measure_scaling(
@@ -229,14 +298,14 @@ def measure_scaling(
 ) -> list[dict[str, Any]]:
     """Items/s at growing sizes (synthetic repeats of the evaluated JNLI items).
 
-    Engines that ask the model (score, and distill through its fallback) run only up to
-    ``--score-scale-max`` items; the head alone runs at every size.
+    score runs only up to ``--score-scale-max`` items; the distill head and distill (whose
+    fallback asks the model) run at every size.
     """
     results = []
     for size in (int(s) for s in args.scale.split(",")):
         repeated = [rows[i % len(rows)] for i in range(size)]
         for name, engine in engines.items():
-            if name != "distill (head only)" and size > args.score_scale_max:
+            if name.startswith("score") and size > args.score_scale_max:
                 continue
             start = time.perf_counter()
             for offset in range(0, size, 1000):
@@ -249,144 +318,139 @@ def measure_scaling(
 
 def measure_ray(
     args: argparse.Namespace, settings: Any, task: Task, rows: list[dict[str, Any]]
-) -> dict[str, Any]:
-    """The same score run on a local one-node Ray cluster and locally, on a small file."""
+) -> list[dict[str, Any]]:
+    """score and distill on a local one-node Ray cluster and locally, on the same small file.
+
+    Both times include loading the model (Ray: in its worker, after starting the cluster), which
+    is what a user waits for; the difference is Ray's overhead at this scale.
+    """
     from sakuin.classify import EngineOptions, build_engine, classify_file
     from sakuin.classify.ray_engine import classify_file_ray
 
+    measured = []
     with tempfile.TemporaryDirectory() as folder:
         source = Path(folder) / "items.jsonl"
         pd.DataFrame(rows[: args.ray_items])[["sentence1", "sentence2", "label"]].to_json(
             source, orient="records", lines=True, force_ascii=False
         )
-        options = EngineOptions("score", first_token=True)
-        start = time.perf_counter()
-        local_model = load_model(settings)
-        classify_file(
-            task, source, Path(folder) / "local.jsonl", engine=build_engine(local_model, task, options)
-        )
-        local_s = time.perf_counter() - start
-        local_model.close()
-        start = time.perf_counter()
-        classify_file_ray(task, source, Path(folder) / "ray.jsonl", settings=settings, options=options)
-        ray_s = time.perf_counter() - start
-        same = pd.read_json(Path(folder) / "local.jsonl", lines=True)["predicted"].equals(
-            pd.read_json(Path(folder) / "ray.jsonl", lines=True)["predicted"]
-        )
-    return {
-        "items": args.ray_items,
-        "local_s_incl_model_load": round(local_s, 1),
-        "ray_s_incl_cluster_start_and_model_load": round(ray_s, 1),
-        "overhead_s": round(ray_s - local_s, 1),
-        "same_predictions": bool(same),
-    }
+        for engine in ("score", "distill"):
+            options = EngineOptions(engine, first_token=True, sample=args.ray_items)
+            start = time.perf_counter()
+            local_model = load_model(settings)
+            local = Path(folder) / f"local-{engine}.jsonl"
+            classify_file(task, source, local, engine=build_engine(local_model, task, options))
+            local_s = time.perf_counter() - start
+            local_model.close()
+            start = time.perf_counter()
+            remote = Path(folder) / f"ray-{engine}.jsonl"
+            classify_file_ray(task, source, remote, settings=settings, options=options)
+            ray_s = time.perf_counter() - start
+            same = pd.read_json(local, lines=True)["predicted"].equals(
+                pd.read_json(remote, lines=True)["predicted"]
+            )
+            measured.append(
+                {
+                    "engine": engine,
+                    "items": args.ray_items,
+                    "local_s_incl_model_load": round(local_s, 1),
+                    "ray_s_incl_cluster_start_and_model_load": round(ray_s, 1),
+                    "overhead_s": round(ray_s - local_s, 1),
+                    "same_predictions": bool(same),
+                }
+            )
+            print(measured[-1], flush=True)
+    return measured
 
 
 def write_results(
     args: argparse.Namespace,
     settings: Any,
-    rows: list[dict[str, Any]],
-    report: Any,
-    fit_s: float,
+    results: list[dict[str, Any]],
+    distill_reports: dict[str, tuple[Any, float | None]],
+    margins: list[dict[str, Any]],
+    shots: list[dict[str, Any]],
     scaling: list[dict[str, Any]],
-    ray_overhead: dict[str, Any] | None,
+    ray_overhead: list[dict[str, Any]] | None,
 ) -> None:
     from rich.console import Console
+
+    for row in results:
+        base = next(
+            r["items_per_s"]
+            for r in results
+            if r["dataset"] == row["dataset"]
+            and r["engine"] == "generate"
+            and r["items"] == "generate sample"
+        )
+        row["x_generate"] = round(row["items_per_s"] / base, 1)
+    console = Console(width=200)
+    columns = ("dataset", "engine", "items", "n", "items_per_s", "x_generate", "accuracy", "macro_f1")
+    title = (
+        f"zero-shot classification, {settings.model.name} ({settings.model.backend}, "
+        f"{settings.model.precision}), {os.cpu_count()} CPU cores"
+    )
+    console.print(table(title, (*columns, "fallback_share"), results))
+    console.print(table("score vs generate as the shared prompt grows (JNLI)", tuple(shots[0]), shots))
+    console.print(
+        table("distill: margin below which the model answers (JNLI, all items)", tuple(margins[0]), margins)
+    )
+    console.print(
+        table("throughput at scale (JNLI items repeated)", ("engine", "items", "items_per_s"), scaling)
+    )
+    distill = {}
+    for dataset, (report, fit_s) in distill_reports.items():
+        distill[dataset] = {
+            "sample": report.sample,
+            "trained_on": report.trained_on,
+            "held_out": report.held_out,
+            "agreement": round(report.agreement, 4),
+            **({"fit_s_incl_teacher_labelling": round(fit_s, 1)} if fit_s is not None else {}),
+        }
+        console.print(
+            f"distill {dataset}: head trained on {report.trained_on} items the model labelled; agreement "
+            f"with the model on {report.held_out} held-out items: {report.agreement:.1%}"
+        )
+    if ray_overhead:
+        console.print(
+            table("Ray (local one-node cluster) vs local, small file", tuple(ray_overhead[0]), ray_overhead)
+        )
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    document = {
+        "model": settings.model.name,
+        "backend": settings.model.backend,
+        "precision": settings.model.precision,
+        "machine": {
+            "cpus": os.cpu_count(),
+            "processor": platform.processor() or platform.machine(),
+            "load_average_at_end": [round(v, 2) for v in os.getloadavg()],
+            "note": "ratios come from one process, measured side by side",
+        },
+        "arguments": vars(args),
+        "notes": {
+            **NOTES,
+            "generate_sample": f"generate ran on the first {args.generate_items} evaluated items only; "
+            "every engine is also reported on exactly those items",
+        },
+        "results": results,
+        "distill": distill,
+        "distill_margins": margins,
+        "shots": shots,
+        "scaling": scaling,
+        "ray": ray_overhead,
+    }
+    RESULTS.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    plot(results, RESULTS.with_suffix(".png"))
+    plot_distill(margins, shots, RESULTS.with_name("classify-distill.png"))
+    print(f"wrote {RESULTS}, {RESULTS.with_suffix('.png')} and {RESULTS.with_name('classify-distill.png')}")
+
+
+def table(title: str, columns: Sequence[str], rows: Sequence[dict[str, Any]]) -> Any:
     from rich.table import Table
 
-    def speed(dataset: str, engine: str, subset: str = "generate sample") -> float:
-        return float(
-            next(
-                r["items_per_s"]
-                for r in rows
-                if r["dataset"] == dataset and r["engine"] == engine and r["items"] == subset
-            )
-        )
-
+    shown = Table(*columns, title=title)
     for row in rows:
-        base = speed(row["dataset"], "generate")
-        row["x_generate"] = round(row["items_per_s"] / base, 1)
-    table = Table(
-        title=f"zero-shot classification, {settings.model.name} ({settings.model.backend}), "
-        f"{os.cpu_count()} CPU cores"
-    )
-    for column in (
-        "dataset",
-        "engine",
-        "items",
-        "n",
-        "items_per_s",
-        "x_generate",
-        "accuracy",
-        "macro_f1",
-        "unparsed",
-    ):
-        table.add_column(column, justify="right")
-    for row in rows:
-        table.add_row(
-            *(
-                str(row.get(c, "-"))
-                for c in (
-                    "dataset",
-                    "engine",
-                    "items",
-                    "n",
-                    "items_per_s",
-                    "x_generate",
-                    "accuracy",
-                    "macro_f1",
-                    "unparsed",
-                )
-            )
-        )
-    console = Console()
-    console.print(table)
-    scale_table = Table("engine", "items", "items/s", title="throughput at scale (JNLI items repeated)")
-    for entry in scaling:
-        scale_table.add_row(entry["engine"], str(entry["items"]), str(entry["items_per_s"]))
-    console.print(scale_table)
-    console.print(
-        f"distill: head trained on {report.trained_on} items labelled by score in {fit_s:.1f} s; "
-        f"agreement with the model on {report.held_out} held-out items: {report.agreement:.1%}"
-    )
-    if ray_overhead:
-        console.print(f"ray: {ray_overhead}")
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(
-        json.dumps(
-            {
-                "model": settings.model.name,
-                "backend": settings.model.backend,
-                "machine": {
-                    "cpus": os.cpu_count(),
-                    "processor": platform.processor() or platform.machine(),
-                    "note": "shared with other work running at the same time; ratios come from one process",
-                },
-                "arguments": vars(args),
-                "notes": {
-                    **NOTES,
-                    "generate_sample": f"generate ran on the first {args.generate_items} evaluated items "
-                    "only; every engine is also reported on exactly those items",
-                },
-                "results": rows,
-                "distill": {
-                    "sample": report.sample,
-                    "trained_on": report.trained_on,
-                    "held_out": report.held_out,
-                    "agreement": round(report.agreement, 4),
-                    "fit_s_incl_teacher_labelling": round(fit_s, 1),
-                },
-                "scaling": scaling,
-                "ray": ray_overhead,
-            },
-            indent=2,
-            ensure_ascii=False,
-        )
-        + "\n",
-        encoding="utf-8",
-    )
-    plot(rows, RESULTS.with_suffix(".png"))
-    print(f"wrote {RESULTS} and {RESULTS.with_suffix('.png')}")
+        shown.add_row(*(str(row.get(c, "-")) for c in columns))
+    return shown
 
 
 def plot(rows: list[dict[str, Any]], path: Path) -> None:
@@ -398,7 +462,7 @@ def plot(rows: list[dict[str, Any]], path: Path) -> None:
 
     shown = [r for r in rows if r["items"] == "generate sample"]
     names = [f"{r['dataset']}\n{r['engine']}" for r in shown]
-    figure, (left, right) = plt.subplots(1, 2, figsize=(14, 6))
+    figure, (left, right) = plt.subplots(1, 2, figsize=(14, 7))
     left.barh(names, [r["items_per_s"] for r in shown], color="tab:blue")
     left.set_xscale("log")
     left.set_xlabel("items/s (log scale)")
@@ -406,6 +470,37 @@ def plot(rows: list[dict[str, Any]], path: Path) -> None:
     right.set_xlabel("JNLI macro-F1 / JCommonsenseQA accuracy")
     right.set_yticks([])
     figure.suptitle("zero-shot classification engines (same items)")
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+
+
+def plot_distill(margins: list[dict[str, Any]], shots: list[dict[str, Any]], path: Path) -> None:
+    """Left: distill's fallback share against fidelity; right: score/generate against prompt length."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, (left, right) = plt.subplots(1, 2, figsize=(13, 5))
+    shares = [m["fallback_share"] for m in margins]
+    left.plot(shares, [m["agreement_with_model"] for m in margins], "o-", label="agreement with the model")
+    left.plot(shares, [m["macro_f1"] for m in margins], "s-", label="macro-F1 (gold)")
+    for m in margins:
+        left.annotate(f"margin {m['margin']}", (m["fallback_share"], m["agreement_with_model"]), fontsize=8)
+    left.set_xlabel("share of items handed back to the model")
+    left.set_title("distill (JNLI)")
+    left.legend()
+    tokens = [s["prompt_tokens"] for s in shots]
+    right.plot(tokens, [s["x_generate"] for s in shots], "o-", color="tab:red")
+    for s in shots:
+        right.annotate(
+            f"{s['shots_per_label']} shots, F1 {s['score_macro_f1_all']}",
+            (s["prompt_tokens"], s["x_generate"]),
+            fontsize=8,
+        )
+    right.set_xlabel("shared prompt (tokens)")
+    right.set_ylabel("score speed / generate speed")
+    right.set_title("the prefix cache pays off with the prompt's length")
     figure.tight_layout()
     figure.savefig(path, dpi=100)
 

@@ -26,6 +26,8 @@ def test_classify_with_labels_and_with_a_task_file(
 ) -> None:
     result = sakuin(
         tiny_classify_dir,
+        "--precision",
+        "bfloat16",
         "classify",
         str(reviews_csv),
         "--text-column",
@@ -44,6 +46,9 @@ def test_classify_with_labels_and_with_a_task_file(
     assert "labelled 9 of 12 rows (3 skipped)" in result.stdout
     frame = read_table(tmp_path / "out.csv")
     assert {"p_良い", "p_悪い", "predicted", "skipped"} <= set(frame.columns)
+    labelled = frame[frame["skipped"].fillna("") == ""]
+    total = labelled["p_良い"].astype(float) + labelled["p_悪い"].astype(float)
+    assert total.round(4).eq(1).all()  # bfloat16 scores still normalise
 
     task = tmp_path / "task.yaml"
     task.write_text(
