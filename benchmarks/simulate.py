@@ -1,7 +1,9 @@
 """Natural language → simulation: spec accuracy of the default model, and the seed's catalyst run.
 
-1. Twenty requests (JA + EN, varied phrasing) with their expected specs: exact-match accuracy of
-   the spec the default model (Gemma 3 270M base, llama.cpp) reads, and seconds per request.
+1. Requests (JA + EN, varied phrasing) with their expected specs: exact-match accuracy of the
+   spec the default model (Gemma 3 270M base, llama.cpp) reads, and seconds per request. The
+   first 20 cover atomic adsorbates, bulk properties and total energies; the next 16 molecular
+   adsorbates (CO, OH, H2O), substitution by site, named molecules and reaction energies.
 2. The seed request: Pt(111) 3×3×3 slab, O on the fcc hollow, atom 19 substituted by Fe, Pt, V
    and Ni, adsorption energy against ½ O2. Run through sakuin (generated script in the sandbox)
    with the default potential (CHGNet) and as a hand-written ASE script run directly: the
@@ -46,6 +48,15 @@ VARIANTS = ("Fe", "Pt", "V", "Ni")
 PLOT = RESULTS.with_name("simulate_seed.png")
 
 O_ON_PT = {"species": "O", "site": "fcc"}
+PT = {"kind": "slab", "element": "Pt"}
+CO_OXIDATION = {
+    "reactants": [{"species": "CO", "site": "fcc"}, {"species": "O", "site": "fcc"}],
+    "products": [{"species": "CO2"}, {"species": "*", "coefficient": 2}],
+}
+WATER = {
+    "reactants": [{"species": "H2", "coefficient": 2}, {"species": "O2"}],
+    "products": [{"species": "H2O", "coefficient": 2}],
+}
 SEED = {"structure": {"kind": "slab", "element": "Pt"}, "property": "adsorption_energy",
         "adsorbate": O_ON_PT, "substitution": {"index": 19, "by": ["Fe", "Pt", "V", "Ni"]}}  # fmt: skip
 
@@ -155,6 +166,94 @@ REQUESTS: list[tuple[str, dict[str, Any]]] = [
         "Single-point energy of a Au(111) slab without relaxation",
         {"structure": {"kind": "slab", "element": "Au"}, "property": "total_energy", "relax": None},
     ),
+    # Added with molecular adsorbates, named molecules, substitution by site and reaction energies.
+    (
+        "Compute the adsorption energy of CO on the ontop site of Pt(111).",
+        {"structure": PT, "property": "adsorption_energy", "adsorbate": {"species": "CO", "site": "ontop"}},
+    ),
+    (
+        "Pt(111)のトップサイトに一酸化炭素を吸着させたときの吸着エネルギーを計算して",
+        {"structure": PT, "property": "adsorption_energy", "adsorbate": {"species": "CO", "site": "ontop"}},
+    ),
+    (
+        "OH adsorption energy at the fcc site of Pt(111), with a surface atom substituted by Ni and Cu",
+        {
+            "structure": PT,
+            "property": "adsorption_energy",
+            "adsorbate": {"species": "OH", "site": "fcc"},
+            "substitution": {"site": "surface", "by": ["Ni", "Cu"]},
+        },
+    ),
+    (
+        "Cu(111)の水酸基の吸着エネルギーをhcpサイトで、表面の原子をPdに置換して",
+        {
+            "structure": {"kind": "slab", "element": "Cu"},
+            "property": "adsorption_energy",
+            "adsorbate": {"species": "OH", "site": "hcp"},
+            "substitution": {"site": "surface", "by": ["Pd"]},
+        },
+    ),
+    (
+        "Adsorption energy of H2O on the ontop site of Cu(100)",
+        {
+            "structure": {"kind": "slab", "element": "Cu", "facet": "100"},
+            "property": "adsorption_energy",
+            "adsorbate": {"species": "H2O", "site": "ontop"},
+        },
+    ),
+    (
+        "Pt(111)のfccサイトに酸素を吸着させ、表面下の原子をFe、Niに置換して吸着エネルギーを計算",
+        {
+            "structure": PT,
+            "property": "adsorption_energy",
+            "adsorbate": O_ON_PT,
+            "substitution": {"site": "subsurface", "by": ["Fe", "Ni"]},
+        },
+    ),
+    (
+        "Substitute a subsurface atom of Pt(111) with Ni and Cu and compute O adsorption at the fcc site",
+        {
+            "structure": PT,
+            "property": "adsorption_energy",
+            "adsorbate": O_ON_PT,
+            "substitution": {"site": "subsurface", "by": ["Ni", "Cu"]},
+        },
+    ),
+    (
+        "Relax the CO molecule and report its total energy",
+        {"structure": {"kind": "molecule", "name": "CO"}, "property": "total_energy"},
+    ),
+    (
+        "水分子の全エネルギーを求めて",
+        {"structure": {"kind": "molecule", "name": "H2O"}, "property": "total_energy"},
+    ),
+    (
+        "Total energy of ammonia",
+        {"structure": {"kind": "molecule", "name": "NH3"}, "property": "total_energy"},
+    ),
+    (
+        "メタンを緩和してエネルギーを計算",
+        {"structure": {"kind": "molecule", "name": "CH4"}, "property": "total_energy"},
+    ),
+    (
+        "Reaction energy of CO + O → CO2 on Pt(111), adsorbates at the fcc site",
+        {"structure": PT, "property": "reaction_energy", "reaction": CO_OXIDATION},
+    ),
+    (
+        "Pt(111)上でCO + O → CO2の反応エネルギーを計算して。吸着サイトはfcc",
+        {"structure": PT, "property": "reaction_energy", "reaction": CO_OXIDATION},
+    ),
+    (
+        "Reaction energy of CO + O → CO2 on Pt(111) at the fcc site, with atom 19 replaced by Ni or Cu",
+        {
+            "structure": PT,
+            "property": "reaction_energy",
+            "reaction": CO_OXIDATION,
+            "substitution": {"index": 19, "by": ["Ni", "Cu"]},
+        },
+    ),
+    ("Reaction energy of 2 H2 + O2 → 2 H2O", {"property": "reaction_energy", "reaction": WATER}),
+    ("2H2 + O2 -> 2H2Oの反応エネルギーを求めて", {"property": "reaction_energy", "reaction": WATER}),
 ]
 
 HANDWRITTEN = r"""
@@ -227,6 +326,8 @@ def spec_accuracy(console: Console) -> dict[str, Any]:
         "requests": len(rows),
         "correct": sum(r["correct"] for r in rows),
         "accuracy": sum(r["correct"] for r in rows) / len(rows),
+        "correct_first_20": sum(r["correct"] for r in rows[:20]),
+        "correct_new_kinds": f"{sum(r['correct'] for r in rows[20:])}/{len(rows) - 20}",
         "median_seconds": times[len(times) // 2],
         "first_seconds": rows[0]["seconds"],
         "items": rows,
@@ -345,7 +446,9 @@ def main() -> None:
     if args.part in ("all", "specs"):
         report["spec_accuracy"] = spec_accuracy(console)
         console.print(
-            f"spec accuracy {report['spec_accuracy']['accuracy']:.0%}, "
+            f"spec accuracy {report['spec_accuracy']['accuracy']:.0%} "
+            f"(first 20: {report['spec_accuracy']['correct_first_20']}/20, "
+            f"new kinds: {report['spec_accuracy']['correct_new_kinds']}), "
             f"median {report['spec_accuracy']['median_seconds']:.2f} s per request"
         )
     if args.part in ("all", "seed"):
