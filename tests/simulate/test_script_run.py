@@ -226,3 +226,29 @@ def test_gas_phase_reaction_energy_reproduces_direct_ase(tmp_path: Path) -> None
     )
     row = run_simulation(spec, tmp_path, SimulateSettings()).rows[0]
     assert row["reaction_energy_eV"] == 2 * _gas("H2O") - (2 * _gas("H2") + _gas("O2"))
+
+
+def test_site_substitution_in_a_reaction_follows_each_adsorbed_state(tmp_path: Path) -> None:
+    """Each adsorbed state gets the subsurface atom nearest its own adsorbate; the clean slab the
+    layer's lowest index (all equivalent there)."""
+    spec = TaskSpec.model_validate(
+        {
+            "structure": {"kind": "slab", "element": "Pt", "size": [2, 2, 3]},
+            "property": "reaction_energy",
+            "substitution": {"site": "subsurface", "by": ["Ni"]},
+            "reaction": {
+                "reactants": [{"species": "O", "site": "hcp"}, {"species": "H2"}],
+                "products": [{"species": "H2O"}, {"species": "*"}],
+            },
+        }
+    )
+    events: list[dict[str, object]] = []
+    run_simulation(spec, tmp_path, SimulateSettings(), on_event=events.append)
+    chosen = [e["index"] for e in events if e["event"] == "substituted"]
+
+    slab = _small_pt_slab()
+    subsurface = [a.index for a in slab if a.tag == 2]
+    add_adsorbate(slab, "O", 1.5, "hcp")
+    distances = slab.get_distances(len(slab) - 1, subsurface, mic=True)
+    assert distances.min() < sorted(distances)[1]  # an hcp site sits right above one subsurface atom
+    assert chosen == [subsurface[int(distances.argmin())], min(subsurface)]

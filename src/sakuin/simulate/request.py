@@ -184,6 +184,11 @@ REACTION_QUESTION = (
 
 def _molecule(form: _Form, found: Mentions, task: str, fields: dict[str, Any], questions: list[str]) -> None:
     """A gas-phase molecule's fields (or a gas-phase reaction's, which has no structure)."""
+    if symbols := found.symbols():  # e.g. "… on platinum": a surface without its facet, not ignored
+        questions.append(
+            f"The request names {', '.join(symbols)} beside the gas-phase molecules: for a surface give "
+            f"its facet, e.g. {symbols[0]}(111); otherwise leave {', '.join(symbols)} out."
+        )
     if task == "reaction_energy":
         fields["reaction"] = _reaction(found, None, questions)
         return

@@ -285,10 +285,10 @@ def main():
             else:
                 # Every adsorbed state is on its own slab, far from the others' (no co-adsorption).
                 atoms = build_structure()
-                if variant is not None:
-                    substitute(atoms, variant)
                 if species != "*":
                     place_adsorbate(atoms, species, site)
+                if variant is not None:
+                    substitute(atoms, variant)
                 name = label if variant is None else f"{{label}} {{variant}}"
                 energies[label], done = relax(atoms, name)
                 save_structure(atoms, name)
@@ -496,11 +496,12 @@ def _substitute(spec: TaskSpec) -> str:
         return SUBSTITUTE.format(what="atom SUBSTITUTE_INDEX", body=body)
     if sub.site is not None:
         body = (
-            "    index = site_atom()\n"
+            "    index = site_atom(atoms)\n"
             "    report('substituted', index=index, element=element, was=atoms[index].symbol)\n"
             "    atoms[index].symbol = element\n"
         )
-        return _site_atom(spec) + SUBSTITUTE.format(what="the atom site_atom() picks", body=body)
+        site_atom = SITE_ATOM.format(probe=PROBE if spec.adsorbate else "")
+        return site_atom + SUBSTITUTE.format(what="the atom site_atom() picks", body=body)
     body = (
         "    for atom in atoms:\n"
         "        if atom.symbol == SUBSTITUTE_ELEMENT:\n"
@@ -509,35 +510,30 @@ def _substitute(spec: TaskSpec) -> str:
     return SUBSTITUTE.format(what="every SUBSTITUTE_ELEMENT atom", body=body)
 
 
-def _site_atom(spec: TaskSpec) -> str:
-    """``site_atom()``: the substitution site resolved to one atom index by a fixed rule."""
-    if spec.adsorbate is None:
-        return '''
+SITE_ATOM = '''
 
-def site_atom():
-    """The atom to substitute: the lowest index in layer SUBSTITUTE_LAYER.
-
-    On a clean periodic slab every atom of a layer is equivalent, so any one gives the same
-    result; the lowest index makes the choice reproducible.
-    """
-    atoms = build_structure()
-    return min(atom.index for atom in atoms if atom.tag == SUBSTITUTE_LAYER)
-'''
-    return '''
-
-def site_atom():
+def site_atom(atoms):
     """The atom to substitute: in layer SUBSTITUTE_LAYER, the one nearest the adsorbate.
 
-    Distances are from the adsorbate's binding atom at its starting position (periodic images
-    counted), rounded to 10^-6 Å so that equal distances (e.g. the three atoms around a hollow)
-    tie exactly; a tie goes to the lowest index.
+    The adsorbate's binding atom is its lowest atom (add_adsorbate tags adsorbate atoms 0).
+    Distances count periodic images and are rounded to 10^-6 Å so that equal distances (e.g. the
+    three atoms around a hollow) tie exactly; a tie goes to the lowest index. Without an adsorbate
+    every atom of a layer is equivalent on the periodic slab, and the lowest index is taken.
     """
-    atoms = build_structure()
     layer = [atom.index for atom in atoms if atom.tag == SUBSTITUTE_LAYER]
-    binding = place_adsorbate(atoms, ADSORBATE, SITE)
+    adsorbate = [atom.index for atom in atoms if atom.tag == 0]
+{probe}    if not adsorbate:
+        return min(layer)
+    binding = min(adsorbate, key=lambda index: atoms.positions[index, 2])
     distances = atoms.get_distances(binding, layer, mic=True)
     return min(zip((round(float(d), 6) for d in distances), layer))[1]
 '''
+PROBE = """\
+    if not adsorbate:  # a clean slab that gets ADSORBATE later: choose by where it will sit
+        probe = atoms.copy()
+        place_adsorbate(probe, ADSORBATE, SITE)
+        return site_atom(probe)
+"""
 
 
 def _build_import(spec: TaskSpec) -> str:

@@ -173,8 +173,9 @@ class Substitution(_Strict):
     """Replace one atom (by index or by site) or every atom of one element, once per new element.
 
     A site names a slab layer; the script resolves it to one atom by a fixed rule: the atom of that
-    layer nearest the adsorbate's binding atom when there is one adsorbate, else the layer's lowest
-    index (every atom of a layer is equivalent on a clean periodic slab). Ties go to the lower index.
+    layer nearest the adsorbate's binding atom (in a reaction, each adsorbed state's own), else the
+    layer's lowest index (every atom of a layer is equivalent on a clean periodic slab). Ties go to
+    the lower index.
     """
 
     index: int | None = Field(default=None, ge=0, description="ASE's 0-based atom index.")
