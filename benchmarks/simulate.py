@@ -298,8 +298,10 @@ def spec_accuracy(console: Console) -> dict[str, Any]:
     for request, expected in REQUESTS:
         wanted = TaskSpec.model_validate({"request": request, "calculator": "chgnet", **expected})
         started = time.perf_counter()
+        chose: list[str] | None = None  # the fields the model chose among options (None: error)
         try:
             reading = read_request(request, model, calculator="chgnet")
+            chose = reading.scored
             got: Any = (
                 reading.spec.model_dump(mode="json") if reading.spec else {"questions": reading.questions}
             )
@@ -311,11 +313,13 @@ def spec_accuracy(console: Console) -> dict[str, Any]:
                 "request": request,
                 "correct": got == wanted.model_dump(mode="json"),
                 "seconds": seconds,
+                "model_chose": chose,
                 "got": got if got != wanted.model_dump(mode="json") else "as expected",
             }
         )
     model.close()
     times = sorted(r["seconds"] for r in rows[1:])  # the first request pays for the prefix cache
+    scored = sorted(r["seconds"] for r in rows[1:] if r["model_chose"])
     table = Table("request", "correct", "s")
     for row in rows:
         table.add_row(row["request"][:70], "yes" if row["correct"] else "[red]no[/]", f"{row['seconds']:.2f}")
@@ -329,6 +333,8 @@ def spec_accuracy(console: Console) -> dict[str, Any]:
         "correct_first_20": sum(r["correct"] for r in rows[:20]),
         "correct_new_kinds": f"{sum(r['correct'] for r in rows[20:])}/{len(rows) - 20}",
         "median_seconds": times[len(times) // 2],
+        "requests_with_a_model_choice": len(scored),
+        "median_seconds_with_a_model_choice": scored[len(scored) // 2] if scored else None,
         "first_seconds": rows[0]["seconds"],
         "items": rows,
     }
@@ -448,7 +454,9 @@ def main() -> None:
         console.print(
             f"spec accuracy {report['spec_accuracy']['accuracy']:.0%} "
             f"(first 20: {report['spec_accuracy']['correct_first_20']}/20, "
-            f"new kinds: {report['spec_accuracy']['correct_new_kinds']}), "
+            f"new kinds: {report['spec_accuracy']['correct_new_kinds']}); "
+            f"{report['spec_accuracy']['requests_with_a_model_choice']} requests had a model choice, "
+            f"median {report['spec_accuracy']['median_seconds_with_a_model_choice']:.2f} s; overall "
             f"median {report['spec_accuracy']['median_seconds']:.2f} s per request"
         )
     if args.part in ("all", "seed"):

@@ -286,3 +286,13 @@ def test_mentions_read_molecules_equations_and_substitution_sites() -> None:
     ]
     assert find_mentions("Relax the CO molecule").unknown_molecule is None
     assert find_mentions("Relax the caffeine molecule").unknown_molecule == "caffeine"
+
+
+def test_several_sites_in_a_reaction_are_asked_back() -> None:
+    reading = read_request(
+        "Reaction energy of CO + O → CO2 on Pt(111), CO on top and O at the fcc site",
+        model=None,  # type: ignore[arg-type]
+        calculator="emt",
+    )
+    assert reading.spec is None
+    assert reading.questions[0].startswith("The request names several sites (fcc, ontop)")

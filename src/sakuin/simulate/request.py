@@ -90,11 +90,16 @@ SIMULATION_FORM = FewShot(
 
 @dataclass
 class Reading:
-    """What came of a request: a spec, or questions to answer first; and what the model chose."""
+    """What came of a request: a spec, or questions to answer first; and what the model chose.
+
+    ``choices`` holds every form field filled; ``scored`` names those the model chose among two or
+    more options (the others had one option, fixed by parsing).
+    """
 
     spec: TaskSpec | None
     questions: list[str] = field(default_factory=list)
     choices: dict[str, str] = field(default_factory=dict)
+    scored: list[str] = field(default_factory=list)
 
     def require_spec(self) -> TaskSpec:
         """The spec, or a :class:`SimulationQuestionsError` that asks every open question."""
@@ -112,6 +117,7 @@ class _Form:
         self.model = model
         self.query = SIMULATION_FORM.query(" ".join(request.split()))
         self.choices: dict[str, str] = {}
+        self.scored: list[str] = []
 
     def choose(self, name: str, options: Sequence[str]) -> str:
         """The model's most likely option for field ``name`` (no model call for a single option)."""
@@ -120,6 +126,7 @@ class _Form:
         else:
             scores = self._scores(f"{self.query}{name}:", options)
             chosen = options[max(range(len(options)), key=scores.__getitem__)]
+            self.scored.append(name)
         self.query += f"{name}: {chosen}\n"
         self.choices[name] = chosen
         return chosen
@@ -172,8 +179,8 @@ def read_request(request: str, model: LanguageModel, *, calculator: Calculator) 
     elif found.fmax or found.steps:
         fields["relax"] = {k: v for k, v in (("fmax", found.fmax), ("steps", found.steps)) if v}
     if questions:
-        return Reading(None, questions, form.choices)
-    return Reading(build_spec(fields), [], form.choices)
+        return Reading(None, questions, form.choices, form.scored)
+    return Reading(build_spec(fields), [], form.choices, form.scored)
 
 
 REACTION_QUESTION = (
@@ -260,7 +267,7 @@ def _reaction(found: Mentions, slab: dict[str, Any] | None, questions: list[str]
                 and (term.species in ADSORBATES if term.adsorbed is None else term.adsorbed)
             )
             if adsorbed and site is None:
-                site = _site(found, slab or {}, questions) or "?"
+                site = _one_site(found, slab or {}, questions)
             side.append(
                 {"coefficient": term.coefficient, "species": term.species, "site": site if adsorbed else None}
             )
@@ -355,7 +362,7 @@ def _roles(
         [(e.start, e.symbol) for e in found.elements] + [(m.start, m.name) for m in found.molecules]
     )
     candidates = list(dict.fromkeys(s for _, s in mentioned if s in ADSORBATES and s != host))
-    if structure == "surface" and candidates:
+    if structure == "surface" and candidates and task != "reaction_energy":  # its states carry them
         # a named site means something sits on it: then "none" is not an answer
         options = candidates if task == "adsorption_energy" or found.sites else [*candidates, NONE]
         chosen = form.choose("Adsorbate", options)
@@ -368,6 +375,17 @@ def _roles(
         if options:
             substituents = tuple(form.choose("Substitute with", options).split(", "))
     return host, adsorbate, substituents
+
+
+def _one_site(found: Mentions, slab: dict[str, Any], questions: list[str]) -> str:
+    """The site of every adsorbed state in a reaction: a request names one (several are asked back)."""
+    if len([s for s in found.sites if s != "hollow"]) > 1:
+        questions.append(
+            f"The request names several sites ({', '.join(found.sites)}); a request gives one site for "
+            "all adsorbed states. Name one, or write each state's site in a spec file (--spec)."
+        )
+        return "?"
+    return _site(found, slab, questions) or "?"
 
 
 def _site(found: Mentions, structure: dict[str, Any], questions: list[str]) -> str | None:

@@ -139,7 +139,7 @@ def gas_energy(name):
 PLACE_ADSORBATE = '''
 
 def place_adsorbate(atoms, species, site):
-    """Put ``species`` HEIGHT Å above ``site`` of the top layer; return its binding atom's index.
+    """Put ``species`` HEIGHT Å above ``site`` of the top layer.
 
     An atom goes in as it is. A molecule is ASE's G2 geometry, turned upside down if needed so
     that its binding atom (BINDING_ATOM) is its lowest atom: that atom sits on the site, the rest
@@ -147,13 +147,12 @@ def place_adsorbate(atoms, species, site):
     """
     if species not in BINDING_ATOM:
         add_adsorbate(atoms, species, HEIGHT, site)
-        return len(atoms) - 1
+        return
     gas = molecule(species)
     binding = gas.get_chemical_symbols().index(BINDING_ATOM[species])
     if gas.positions[binding, 2] > gas.positions[:, 2].min():
         gas.rotate(180, "x", center=gas.positions[binding])
     add_adsorbate(atoms, gas, HEIGHT, site, mol_index=binding)
-    return len(atoms) - len(gas) + binding
 '''
 
 SUBSTITUTE = '''
@@ -283,7 +282,7 @@ def main():
                     gas[species] = gas_energy(species)
                 energies[label], done = gas[species]
             else:
-                # Every adsorbed state is on its own slab, far from the others' (no co-adsorption).
+                # Each adsorbed state has a slab of its own: states do not meet (no co-adsorption).
                 atoms = build_structure()
                 if species != "*":
                     place_adsorbate(atoms, species, site)
