@@ -284,6 +284,9 @@ def test_mentions_read_molecules_equations_and_substitution_sites() -> None:
         (2, "CO2", None),
         (2, "*", None),
     ]
+    assert [
+        find_mentions(t).molecule_names() for t in ("水素と水銀", "水平な表面", "炭水化物", "水の分子")
+    ] == [[], [], [], ["H2O"]]
     assert find_mentions("Relax the CO molecule").unknown_molecule is None
     assert find_mentions("Relax the caffeine molecule").unknown_molecule == "caffeine"
 

@@ -55,8 +55,9 @@ def _pattern() -> re.Pattern[str]:
     return re.compile(
         r"(?P<formula>(?-i:(?<![A-Za-z])(?:" + "|".join(map(re.escape, by_length)) + r")(?![a-z0-9])))"
         r"|(?P<english>\b(?:" + "|".join(map(re.escape, english)) + r")s?\b)"
-        # 水 alone is water, but not in 水素 (hydrogen), 水銀 (mercury) or 炭水化物 (carbohydrate).
-        r"|(?P<japanese>(?:" + "|".join(map(re.escape, japanese)) + r")(?<!炭水)(?![素銀]))",
+        # 水 alone is water, but not in 水素 (hydrogen), 水銀 (mercury), 水平 (horizontal), 水準
+        # (level) or 炭水化物 (carbohydrate).
+        r"|(?P<japanese>(?:" + "|".join(map(re.escape, japanese)) + r")(?<!炭水)(?![素銀平準]))",
         re.IGNORECASE,
     )
 
