@@ -299,3 +299,16 @@ def test_several_sites_in_a_reaction_are_asked_back() -> None:
     )
     assert reading.spec is None
     assert reading.questions[0].startswith("The request names several sites (fcc, ontop)")
+
+
+@pytest.mark.slow
+def test_molecule_from_a_file_is_read_from_the_file(gemma_llama: LlamaCppModel, tmp_path: Path) -> None:
+    from ase.build import molecule
+    from ase.io import write
+
+    write(tmp_path / "water.xyz", molecule("H2O"))
+    reading = read_request(
+        f"Relax the water molecule in {tmp_path / 'water.xyz'}", gemma_llama, calculator="emt"
+    )
+    assert reading.spec is not None and reading.spec.structure is not None
+    assert reading.spec.structure.model_dump() == {"kind": "file", "path": str(tmp_path / "water.xyz")}

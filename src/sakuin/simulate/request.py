@@ -191,6 +191,9 @@ REACTION_QUESTION = (
 
 def _molecule(form: _Form, found: Mentions, task: str, fields: dict[str, Any], questions: list[str]) -> None:
     """A gas-phase molecule's fields (or a gas-phase reaction's, which has no structure)."""
+    if found.file and task != "reaction_energy":
+        fields["structure"] = {"kind": "file", "path": found.file}
+        return
     if symbols := found.symbols():  # e.g. "… on platinum": a surface without its facet, not ignored
         questions.append(
             f"The request names {', '.join(symbols)} beside the gas-phase molecules: for a surface give "
