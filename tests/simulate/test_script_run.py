@@ -7,9 +7,11 @@ import json
 from pathlib import Path
 
 import pytest
+from ase import Atoms
 from ase.build import add_adsorbate, fcc111, molecule
 from ase.calculators.emt import EMT
 from ase.constraints import FixAtoms
+from ase.io import read
 from ase.optimize import BFGS
 
 from sakuin.config import SimulateSettings
@@ -138,3 +140,115 @@ def test_failing_script_is_reported(tmp_path: Path) -> None:
     spec = SPEC.model_copy(update={"substitution": Substitution(index=99, by=("Ni",))})
     with pytest.raises(SimulationFailedError, match="atom 99 does not exist: the structure has 27 atoms"):
         run_simulation(spec, tmp_path, SimulateSettings())
+
+
+def _relaxed_energy(atoms) -> float:  # type: ignore[no-untyped-def]
+    atoms.calc = EMT()
+    BFGS(atoms, logfile=None).run(fmax=0.05, steps=200)
+    return float(atoms.get_potential_energy())
+
+
+def _small_pt_slab():  # type: ignore[no-untyped-def]
+    slab = fcc111("Pt", size=(2, 2, 3), vacuum=7.5)
+    slab.set_constraint(FixAtoms(indices=[a.index for a in slab if a.tag == 3]))
+    return slab
+
+
+def _gas(name: str) -> float:
+    gas = molecule(name)
+    gas.center(vacuum=6.0)
+    gas.pbc = True
+    return _relaxed_energy(gas)
+
+
+def test_co_adsorption_with_surface_substitution_reproduces_direct_ase(tmp_path: Path) -> None:
+    """CO stands C-down on top of the surface atom nearest it, which is the one substituted."""
+    spec = TaskSpec.model_validate(
+        {
+            "structure": {"kind": "slab", "element": "Pt", "size": [2, 2, 3]},
+            "property": "adsorption_energy",
+            "adsorbate": {"species": "CO", "site": "ontop"},
+            "substitution": {"site": "surface", "by": ["Ni"]},
+        }
+    )
+    events: list[dict[str, object]] = []
+    result = run_simulation(spec, tmp_path, SimulateSettings(), on_event=events.append)
+
+    clean = _small_pt_slab()
+    top = [a.index for a in clean if a.tag == 1]
+    probe = clean.copy()
+    add_adsorbate(probe, molecule("CO"), 1.5, "ontop", mol_index=1)  # ASE's CO already has C below O
+    nearest = top[int(probe.get_distances(len(clean) + 1, top, mic=True).argmin())]
+    assert [e["index"] for e in events if e["event"] == "substituted"] == [nearest]
+    clean[nearest].symbol = "Ni"
+    with_co = clean.copy()
+    add_adsorbate(with_co, molecule("CO"), 1.5, "ontop", mol_index=1)
+    expected = _relaxed_energy(with_co) - _relaxed_energy(clean) - _gas("CO")
+    assert result.rows[0]["adsorption_energy_eV"] == expected
+    final = read(tmp_path / "structures" / "slab_Ni+CO.xyz", index=-1)
+    assert isinstance(final, Atoms)
+    assert final.get_chemical_symbols()[-2:] == ["O", "C"]
+    assert final.positions[-1, 2] < final.positions[-2, 2]  # C below O: bound through carbon
+
+
+def test_reaction_energy_on_a_slab_reproduces_direct_ase(tmp_path: Path) -> None:
+    """CO* + O* → CO2 + 2 *: each adsorbed state on its own slab, CO2 in a box."""
+    spec = TaskSpec.model_validate(
+        {
+            "structure": {"kind": "slab", "element": "Pt", "size": [2, 2, 3]},
+            "property": "reaction_energy",
+            "reaction": {
+                "reactants": [{"species": "CO", "site": "fcc"}, {"species": "O", "site": "fcc"}],
+                "products": [{"species": "CO2"}, {"species": "*", "coefficient": 2}],
+            },
+        }
+    )
+    row = run_simulation(spec, tmp_path, SimulateSettings()).rows[0]
+    with_co, with_o, clean = _small_pt_slab(), _small_pt_slab(), _small_pt_slab()
+    add_adsorbate(with_co, molecule("CO"), 1.5, "fcc", mol_index=1)
+    add_adsorbate(with_o, "O", 1.5, "fcc")
+    reactants = _relaxed_energy(with_co) + _relaxed_energy(with_o)
+    products = _gas("CO2") + 2 * _relaxed_energy(clean)
+    assert row["reaction_energy_eV"] == products - reactants
+    assert row["converged"] is True
+    assert {"E[CO*(fcc)]_eV", "E[O*(fcc)]_eV", "E[CO2(g)]_eV", "E[*]_eV"} <= set(row)
+
+
+def test_gas_phase_reaction_energy_reproduces_direct_ase(tmp_path: Path) -> None:
+    spec = TaskSpec.model_validate(
+        {
+            "property": "reaction_energy",
+            "reaction": {
+                "reactants": [{"species": "H2", "coefficient": 2}, {"species": "O2"}],
+                "products": [{"species": "H2O", "coefficient": 2}],
+            },
+        }
+    )
+    row = run_simulation(spec, tmp_path, SimulateSettings()).rows[0]
+    assert row["reaction_energy_eV"] == 2 * _gas("H2O") - (2 * _gas("H2") + _gas("O2"))
+
+
+def test_site_substitution_in_a_reaction_follows_each_adsorbed_state(tmp_path: Path) -> None:
+    """Each adsorbed state gets the subsurface atom nearest its own adsorbate; the clean slab the
+    layer's lowest index (all equivalent there)."""
+    spec = TaskSpec.model_validate(
+        {
+            "structure": {"kind": "slab", "element": "Pt", "size": [2, 2, 3]},
+            "property": "reaction_energy",
+            "substitution": {"site": "subsurface", "by": ["Ni"]},
+            "reaction": {
+                "reactants": [{"species": "O", "site": "hcp"}, {"species": "H2"}],
+                "products": [{"species": "H2O"}, {"species": "*"}],
+            },
+        }
+    )
+    events: list[dict[str, object]] = []
+    run_simulation(spec, tmp_path, SimulateSettings(), on_event=events.append)
+    chosen = [e["index"] for e in events if e["event"] == "substituted"]
+
+    slab = _small_pt_slab()
+    subsurface = [a.index for a in slab if a.tag == 2]
+    add_adsorbate(slab, "O", 1.5, "hcp")
+    distances = slab.get_distances(len(slab) - 1, subsurface, mic=True)
+    assert distances.min() < sorted(distances)[1]  # an hcp site sits right above one subsurface atom
+    assert chosen == [subsurface[int(distances.argmin())], min(subsurface)]

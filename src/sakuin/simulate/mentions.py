@@ -12,6 +12,9 @@ from dataclasses import dataclass, field
 
 from ase.data import atomic_names, chemical_symbols
 
+from sakuin.simulate.equations import Equation, find_equation
+from sakuin.simulate.molecule_names import MoleculeMention, find_molecules, unknown_molecule
+
 JAPANESE_NAMES = {
     "白金": "Pt", "プラチナ": "Pt", "鉄": "Fe", "バナジウム": "V", "ニッケル": "Ni", "酸素": "O",
     "水素": "H", "炭素": "C", "窒素": "N", "銅": "Cu", "金": "Au", "銀": "Ag", "パラジウム": "Pd",
@@ -47,6 +50,20 @@ UNSUPPORTED_WORDS = (
 )  # fmt: skip
 """Properties scientists ask for that sakuin does not compute: named, they are refused at once."""
 ADSORPTION_WORDS = ("adsor", "bind", "吸着", "結合")
+ADSORPTION_ENERGY_WORDS = ("adsorption energy", "binding energy", "吸着エネルギー", "結合エネルギー")
+"""The property named outright: then it is the task, whatever else the request mentions."""
+REACTION_WORDS = ("reaction", "反応")
+SUBSTITUTION_SITES = {
+    "subsurface": re.compile(
+        r"(?:sub-?surface|second[- ]layer)\s+(?:[A-Z][a-z]?\s+)?atom"
+        r"|(?:表面下|第?[2二]層目?|サブサーフェス)の?\w{0,4}?原子",
+        re.IGNORECASE,
+    ),
+    "surface": re.compile(
+        r"(?:surface|top[- ]layer)\s+(?:[A-Z][a-z]?\s+)?atom|(?<!下)最?表面の?\w{0,4}?原子", re.IGNORECASE
+    ),
+}
+"""How a request names the layer of the atom to substitute (the subsurface one is tried first)."""
 NO_RELAX_WORDS = (
     "without relax",
     "no relax",
@@ -101,11 +118,21 @@ class Mentions:
     calculator: str | None = None
     substitute: bool = False
     adsorption: bool = False
+    adsorption_energy: bool = False
     unsupported: str | None = None
     relax: bool = True
     fmax: float | None = None
     steps: int | None = None
     file: str | None = None
+    molecules: list[MoleculeMention] = field(default_factory=list)
+    unknown_molecule: str | None = None
+    equation: Equation | None = None
+    reaction: bool = False
+    substitute_site: str | None = None
+
+    def molecule_names(self) -> list[str]:
+        """Distinct molecules (ASE G2 names) in order of first mention."""
+        return list(dict.fromkeys(m.name for m in self.molecules))
 
     def symbols(self) -> list[str]:
         """Distinct element symbols in order of first mention."""
@@ -131,6 +158,14 @@ def find_mentions(request: str) -> Mentions:
     found = Mentions(_text=text)
     masked = _mask(text, [*_words(SITE_WORDS), *_words(CALCULATOR_WORDS), "DFT", "CIF", "XYZ", "POSCAR"])
     masked = _FILE.sub(lambda m: " " * len(m.group(0)), masked)
+    # A reaction's terms, and molecules, are read whole: their letters are not elements.
+    found.equation = find_equation(masked)
+    if found.equation:
+        masked = _blank(masked, found.equation.start, found.equation.end)
+    found.molecules = find_molecules(masked)
+    for molecule in found.molecules:
+        masked = _blank(masked, molecule.start, molecule.end)
+    found.unknown_molecule = None if found.molecules else unknown_molecule(masked)
     for match in _ELEMENT.finditer(masked):
         symbol = _symbol(match, masked)
         if symbol:
@@ -154,6 +189,9 @@ def find_mentions(request: str) -> Mentions:
     found.substitute = found.index is not None or any(w in lower for w in SUBSTITUTE_WORDS)
     found.unsupported = next((w.strip() for w in UNSUPPORTED_WORDS if w in lower), None)
     found.adsorption = any(w in lower for w in ADSORPTION_WORDS)
+    found.adsorption_energy = any(w in lower for w in ADSORPTION_ENERGY_WORDS)
+    found.reaction = found.equation is not None or any(w in lower for w in REACTION_WORDS)
+    found.substitute_site = next((k for k, words in SUBSTITUTION_SITES.items() if words.search(text)), None)
     found.relax = not any(w in lower for w in NO_RELAX_WORDS)
     if fmax := _FMAX.search(text):
         found.fmax = float(fmax.group(1))
@@ -166,6 +204,10 @@ def find_mentions(request: str) -> Mentions:
 
 def _words(table: dict[str, tuple[str, ...]]) -> list[str]:
     return [word for words in table.values() for word in words]
+
+
+def _blank(text: str, start: int, end: int) -> str:
+    return text[:start] + " " * (end - start) + text[end:]
 
 
 def _mask(text: str, words: list[str]) -> str:

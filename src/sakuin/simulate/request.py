@@ -22,11 +22,12 @@ from sakuin.errors import SimulationQuestionsError, SimulationSpecError
 from sakuin.models.base import LanguageModel, LocalLanguageModel, ScoreRequest
 from sakuin.prompts import FewShot
 from sakuin.simulate.mentions import Mentions, find_mentions
-from sakuin.simulate.spec import ADSORBATES, Calculator, Property, TaskSpec, crystal_of
+from sakuin.simulate.spec import ADSORBATES, CLEAN_SLAB, Calculator, Property, TaskSpec, crystal_of
 
 TASKS = {
     "adsorption energy": "adsorption_energy",
     "total energy": "total_energy",
+    "reaction energy": "reaction_energy",
     "bulk modulus": "equation_of_state",
     "vacancy formation energy": "vacancy_formation_energy",
 }
@@ -47,6 +48,14 @@ SIMULATION_FORM = FewShot(
     "Request: ",
     "",
     [
+        (
+            "How strongly does CO bind on top of Au(100) when a surface atom is replaced by Cu?",
+            _answer("adsorption energy", "surface", "Au", "CO", "Cu"),
+        ),
+        (
+            "エタン分子を緩和してエネルギーを求めて",
+            _answer("total energy", "molecule", "C2H6", "none", "none"),
+        ),
         (
             "On Cu(100), put H on the hollow site, swap atom 12 for Pd or Au, and give the binding energy.",
             _answer("adsorption energy", "surface", "Cu", "H", "Pd, Au"),
@@ -81,11 +90,16 @@ SIMULATION_FORM = FewShot(
 
 @dataclass
 class Reading:
-    """What came of a request: a spec, or questions to answer first; and what the model chose."""
+    """What came of a request: a spec, or questions to answer first; and what the model chose.
+
+    ``choices`` holds every form field filled; ``scored`` names those the model chose among two or
+    more options (the others had one option, fixed by parsing).
+    """
 
     spec: TaskSpec | None
     questions: list[str] = field(default_factory=list)
     choices: dict[str, str] = field(default_factory=dict)
+    scored: list[str] = field(default_factory=list)
 
     def require_spec(self) -> TaskSpec:
         """The spec, or a :class:`SimulationQuestionsError` that asks every open question."""
@@ -103,6 +117,7 @@ class _Form:
         self.model = model
         self.query = SIMULATION_FORM.query(" ".join(request.split()))
         self.choices: dict[str, str] = {}
+        self.scored: list[str] = []
 
     def choose(self, name: str, options: Sequence[str]) -> str:
         """The model's most likely option for field ``name`` (no model call for a single option)."""
@@ -111,6 +126,7 @@ class _Form:
         else:
             scores = self._scores(f"{self.query}{name}:", options)
             chosen = options[max(range(len(options)), key=scores.__getitem__)]
+            self.scored.append(name)
         self.query += f"{name}: {chosen}\n"
         self.choices[name] = chosen
         return chosen
@@ -139,20 +155,69 @@ def read_request(request: str, model: LanguageModel, *, calculator: Calculator) 
             f"'{found.unknown_symbols[0]}' is not a chemical element symbol; "
             "check the spelling (e.g. Fe, Pt, V, Ni)"
         )
-    form = _Form(model, request)
     if found.unsupported:
         raise SimulationSpecError(
             f"sakuin cannot compute {found.unsupported!r}; it computes: " + ", ".join(TASKS)
         )
+    if found.reaction and found.equation is None:
+        return Reading(None, [REACTION_QUESTION])
+    form = _Form(model, request)
     task = TASKS[form.choose("Task", _task_options(found))]
-    questions: list[str] = []
     structure = form.choose("Structure", _structure_options(found, task))
-    host, adsorbate, substituents = _roles(form, found, task, structure)
     fields: dict[str, Any] = {
         "request": request,
         "property": task,
         "calculator": found.calculator or calculator,
     }
+    questions: list[str] = []
+    if structure == "molecule":
+        _molecule(form, found, task, fields, questions)
+    else:
+        _solid(form, found, task, structure, fields, questions)
+    if not found.relax:
+        fields["relax"] = None
+    elif found.fmax or found.steps:
+        fields["relax"] = {k: v for k, v in (("fmax", found.fmax), ("steps", found.steps)) if v}
+    if questions:
+        return Reading(None, questions, form.choices, form.scored)
+    return Reading(build_spec(fields), [], form.choices, form.scored)
+
+
+REACTION_QUESTION = (
+    "Which reaction? Write it with an arrow, e.g. CO + O → CO2 on Pt(111) (adsorbates at the fcc site), "
+    "or 2 H2 + O2 → 2 H2O."
+)
+
+
+def _molecule(form: _Form, found: Mentions, task: str, fields: dict[str, Any], questions: list[str]) -> None:
+    """A gas-phase molecule's fields (or a gas-phase reaction's, which has no structure)."""
+    if found.file and task != "reaction_energy":
+        fields["structure"] = {"kind": "file", "path": found.file}
+        return
+    if symbols := found.symbols():  # e.g. "… on platinum": a surface without its facet, not ignored
+        questions.append(
+            f"The request names {', '.join(symbols)} beside the gas-phase molecules: for a surface give "
+            f"its facet, e.g. {symbols[0]}(111); otherwise leave {', '.join(symbols)} out."
+        )
+    if task == "reaction_energy":
+        fields["reaction"] = _reaction(found, None, questions)
+        return
+    names = found.molecule_names()
+    if not names:
+        unknown = f"'{found.unknown_molecule}' is not one sakuin knows; " if found.unknown_molecule else ""
+        questions.append(
+            f"Which molecule? {unknown}name one of ASE's G2 set (e.g. H2O, CO2, CH4, NH3, "
+            "or water, ammonia, メタン), or give a structure file."
+        )
+        return
+    fields["structure"] = {"kind": "molecule", "name": form.choose("Host", names)}
+
+
+def _solid(
+    form: _Form, found: Mentions, task: str, structure: str, fields: dict[str, Any], questions: list[str]
+) -> None:
+    """A slab's or bulk crystal's fields: host, facet, adsorbate, substitution, reaction states."""
+    host, adsorbate, substituents = _roles(form, found, task, structure)
     if host is None:
         questions.append("Which element is the crystal or surface made of?")
     if structure == "surface":
@@ -163,33 +228,60 @@ def read_request(request: str, model: LanguageModel, *, calculator: Calculator) 
         if found.size:
             slab["size"] = found.size
         fields["structure"] = slab
-    elif structure == "bulk":
-        fields["structure"] = {"kind": "bulk", "element": host}
     else:
-        questions.append("Molecules are built from a file or ASE's G2 names; which file or molecule?")
+        fields["structure"] = {"kind": "bulk", "element": host}
     if found.file:
         fields["structure"] = {"kind": "file", "path": found.file}
-        questions = [q for q in questions if "element" not in q and "facet" not in q]
-    if task == "adsorption_energy" or adsorbate:
+        questions[:] = [q for q in questions if "element" not in q and "facet" not in q]
+    if task == "reaction_energy":
+        fields["reaction"] = _reaction(found, fields["structure"], questions)
+    elif task == "adsorption_energy" or adsorbate:
         if adsorbate is None:
             questions.append(f"Which adsorbate ({', '.join(ADSORBATES)})?")
-        site = _site(found, fields.get("structure", {}), questions)
+        site = _site(found, fields["structure"], questions)
         fields["adsorbate"] = {"species": adsorbate, "site": site}
     if substituents:
-        if found.index is None:
+        if found.index is not None:
+            fields["substitution"] = {"index": found.index, "by": substituents}
+        elif found.substitute_site is not None:
+            fields["substitution"] = {"site": found.substitute_site, "by": substituents}
+        else:
             questions.append(
-                f"Which atom should {', '.join(substituents)} replace? Give its index (e.g. atom 19)."
+                f"Which atom should {', '.join(substituents)} replace? Give its index (e.g. atom 19) "
+                "or its layer (a surface or subsurface atom)."
             )
-        fields["substitution"] = {"index": found.index, "by": substituents}
     elif found.index is not None:
         questions.append(f"Which element(s) should replace atom {found.index}?")
-    if not found.relax:
-        fields["relax"] = None
-    elif found.fmax or found.steps:
-        fields["relax"] = {k: v for k, v in (("fmax", found.fmax), ("steps", found.steps)) if v}
-    if questions:
-        return Reading(None, questions, form.choices)
-    return Reading(build_spec(fields), [], form.choices)
+
+
+def _reaction(found: Mentions, slab: dict[str, Any] | None, questions: list[str]) -> dict[str, Any]:
+    """The equation's states. On a slab an unmarked supported adsorbate is adsorbed (at the one site
+    the request names) and anything else is gas; each adsorbed state has its own slab, so clean
+    slabs ('*') are added to the side with fewer, as in CO + O → CO2 + 2 *.
+    """
+    assert found.equation is not None
+    sides: list[list[dict[str, Any]]] = [[], []]
+    site: str | None = None
+    for side, terms in zip(sides, (found.equation.reactants, found.equation.products), strict=True):
+        for term in terms:
+            adsorbed = (
+                slab is not None
+                and term.species != CLEAN_SLAB
+                and (term.species in ADSORBATES if term.adsorbed is None else term.adsorbed)
+            )
+            if adsorbed and site is None:
+                site = _one_site(found, slab or {}, questions)
+            side.append(
+                {"coefficient": term.coefficient, "species": term.species, "site": site if adsorbed else None}
+            )
+    if slab is not None:
+        slabs = [
+            sum(t["coefficient"] for t in side if t["species"] == CLEAN_SLAB or t["site"]) for side in sides
+        ]
+        if slabs[0] != slabs[1]:
+            fewer = sides[slabs[0] > slabs[1]]
+            fewer.append({"coefficient": abs(slabs[0] - slabs[1]), "species": CLEAN_SLAB})
+    return {"reactants": sides[0], "products": sides[1]}
 
 
 def build_spec(fields: dict[str, Any]) -> TaskSpec:
@@ -213,6 +305,8 @@ def check_atom_indices(spec: TaskSpec) -> None:
     """An atom index the structure does not have is refused, saying how many atoms there are."""
     from sakuin.simulate.structures import count_atoms
 
+    if spec.structure is None:  # a gas-phase reaction: no atoms are named by index
+        return
     indices = {"substituted atom": spec.substitution.index if spec.substitution else None}
     if spec.property == "vacancy_formation_energy":
         indices["vacancy"] = spec.vacancy_index
@@ -226,22 +320,32 @@ def check_atom_indices(spec: TaskSpec) -> None:
 
 
 def _task_options(found: Mentions) -> list[str]:
-    """Tasks the request can ask for: an adsorption energy needs an adsorbate or the word for it,
-    and a request about a surface facet is not about a bulk property. Offering those would only let
-    the model pick a task the request cannot be about.
+    """Tasks the request can ask for: a reaction energy needs an equation (and an equation means
+    one), "adsorption energy" written out means one, an adsorption energy otherwise needs an
+    adsorbate or the word for it, and a request about a surface facet is not about a bulk property.
+    Offering those would only let the model pick a task the request cannot be about.
     """
-    adsorption = found.adsorption or any(s in ADSORBATES for s in found.symbols())
-    impossible = set() if adsorption else {"adsorption_energy"}
+    if found.equation:
+        return ["reaction energy"]
+    if found.adsorption_energy:
+        return ["adsorption energy"]
+    adsorbed_molecule = found.facet and any(m in ADSORBATES for m in found.molecule_names())
+    adsorption = found.adsorption or any(s in ADSORBATES for s in found.symbols()) or adsorbed_molecule
+    impossible = {"reaction_energy"} | (set() if adsorption else {"adsorption_energy"})
     if found.facet:  # a surface: the bulk-only properties are not what it asks for
         impossible |= {"equation_of_state", "vacancy_formation_energy"}
     return [name for name, task in TASKS.items() if task not in impossible]
 
 
 def _structure_options(found: Mentions, task: str) -> list[str]:
+    """A facet means a surface, a named molecule without one means the molecule (or a gas-phase
+    reaction); the model chooses only between what is left."""
     if found.facet or task == "adsorption_energy":
         return ["surface"]
     if task in ("equation_of_state", "vacancy_formation_energy"):
         return ["bulk"]
+    if task == "reaction_energy" or found.molecule_names() or found.unknown_molecule:
+        return ["molecule"]
     return list(STRUCTURES)
 
 
@@ -257,8 +361,11 @@ def _roles(
         hosts = [s for s in symbols if crystal_of(s) in ("fcc", "bcc", "hcp", "diamond", "sc")]
         host = form.choose("Host", hosts) if hosts else None
     adsorbate = None
-    candidates = [s for s in symbols if s in ADSORBATES and s != host]
-    if structure == "surface" and candidates:
+    mentioned = sorted(
+        [(e.start, e.symbol) for e in found.elements] + [(m.start, m.name) for m in found.molecules]
+    )
+    candidates = list(dict.fromkeys(s for _, s in mentioned if s in ADSORBATES and s != host))
+    if structure == "surface" and candidates and task != "reaction_energy":  # its states carry them
         # a named site means something sits on it: then "none" is not an answer
         options = candidates if task == "adsorption_energy" or found.sites else [*candidates, NONE]
         chosen = form.choose("Adsorbate", options)
@@ -271,6 +378,17 @@ def _roles(
         if options:
             substituents = tuple(form.choose("Substitute with", options).split(", "))
     return host, adsorbate, substituents
+
+
+def _one_site(found: Mentions, slab: dict[str, Any], questions: list[str]) -> str:
+    """The site of every adsorbed state in a reaction: a request names one (several are asked back)."""
+    if len([s for s in found.sites if s != "hollow"]) > 1:
+        questions.append(
+            f"The request names several sites ({', '.join(found.sites)}); a request gives one site for "
+            "all adsorbed states. Name one, or write each state's site in a spec file (--spec)."
+        )
+        return "?"
+    return _site(found, slab, questions) or "?"
 
 
 def _site(found: Mentions, structure: dict[str, Any], questions: list[str]) -> str | None:

@@ -10,7 +10,17 @@ from __future__ import annotations
 
 import textwrap
 
-from sakuin.simulate.spec import Bulk, Molecule, Slab, StructureFile, TaskSpec, crystal_of
+from sakuin.simulate.spec import (
+    BINDING_ATOMS,
+    CLEAN_SLAB,
+    LAYER_OF_SITE,
+    Bulk,
+    Molecule,
+    Slab,
+    StructureFile,
+    TaskSpec,
+    crystal_of,
+)
 
 CALCULATOR_CODE = {
     "emt": (
@@ -108,9 +118,41 @@ def save_structure(atoms, label):
     atoms.info.pop("adsorbate_info", None)
     folder = Path("structures")
     folder.mkdir(exist_ok=True)
-    name = label.replace(" + ", "+").replace(" ", "_")
+    name = label.replace(" + ", "+").replace(" ", "_").replace("*", "_ads")
     write(folder / f"{name}.cif", atoms)
     write(folder / f"{name}.xyz", atoms)
+'''
+
+GAS = '''
+
+def gas_energy(name):
+    """``name`` (ASE's G2 set) relaxed alone in a periodic box: the gas-phase molecule.
+
+    Returns (energy in eV, converged?).
+    """
+    gas = molecule(name)
+    gas.center(vacuum=6.0)
+    gas.pbc = True
+    return relax(gas, f"{name} gas")
+'''
+
+PLACE_ADSORBATE = '''
+
+def place_adsorbate(atoms, species, site):
+    """Put ``species`` HEIGHT Å above ``site`` of the top layer.
+
+    An atom goes in as it is. A molecule is ASE's G2 geometry, turned upside down if needed so
+    that its binding atom (BINDING_ATOM) is its lowest atom: that atom sits on the site, the rest
+    points away from the surface.
+    """
+    if species not in BINDING_ATOM:
+        add_adsorbate(atoms, species, HEIGHT, site)
+        return
+    gas = molecule(species)
+    binding = gas.get_chemical_symbols().index(BINDING_ATOM[species])
+    if gas.positions[binding, 2] > gas.positions[:, 2].min():
+        gas.rotate(180, "x", center=gas.positions[binding])
+    add_adsorbate(atoms, gas, HEIGHT, site, mol_index=binding)
 '''
 
 SUBSTITUTE = '''
@@ -169,13 +211,17 @@ def main():
 """,
     "adsorption_energy": '''
 
-# The adsorbate's energy is measured from gas molecules (O from O2, H from H2, N from N2,
-# C from CH4 - 2 H2), each relaxed in a periodic box with the same calculator.
+# The adsorbate's energy is measured from gas molecules, each relaxed in a periodic box with the
+# same calculator: O from ½ O2, H from ½ H2, N from ½ N2, C from CH4 − 2 H2; CO from the CO
+# molecule, H2O from the H2O molecule, OH from H2O − ½ H2 (the hydrogen goes to H2).
 GAS_REFERENCES = {{
     "O": {{"O2": 0.5}},
     "H": {{"H2": 0.5}},
     "N": {{"N2": 0.5}},
     "C": {{"CH4": 1.0, "H2": -2.0}},
+    "CO": {{"CO": 1.0}},
+    "OH": {{"H2O": 1.0, "H2": -0.5}},
+    "H2O": {{"H2O": 1.0}},
 }}
 
 
@@ -183,10 +229,7 @@ def reference_energy(species):
     """Chemical potential of ``species`` from relaxed gas molecules (see GAS_REFERENCES)."""
     total = 0.0
     for name, weight in GAS_REFERENCES[species].items():
-        gas = molecule(name)
-        gas.center(vacuum=6.0)
-        gas.pbc = True
-        energy, _ = relax(gas, f"{{name}} gas")
+        energy, _ = gas_energy(name)
         total += weight * energy
     return total
 
@@ -201,7 +244,7 @@ def main():
             substitute(clean, variant)
             label = f"slab {{variant}}"
         with_adsorbate = clean.copy()
-        add_adsorbate(with_adsorbate, ADSORBATE, HEIGHT, SITE)
+        place_adsorbate(with_adsorbate, ADSORBATE, SITE)
         energy_clean, converged_clean = relax(clean, label)
         energy_with, converged_with = relax(with_adsorbate, f"{{label}} + {{ADSORBATE}}")
         save_structure(clean, label)
@@ -215,6 +258,52 @@ def main():
             "converged": converged_clean and converged_with,
         }})
     write_results(rows, "adsorption_energy_eV")
+''',
+    "reaction_energy": '''
+
+def state_label(species, site):
+    """How a state is named in labels and result columns: CO*(fcc), CO2(g) or * (the clean slab)."""
+    if species == "*":
+        return "*"
+    return f"{{species}}*({{site}})" if site else f"{{species}}(g)"
+
+
+def main():
+    gas = {{}}  # gas-phase energies do not depend on the variant: each molecule is relaxed once
+    rows = []
+    for variant in VARIANTS:
+        energies, converged = {{}}, True
+        for _, species, site in REACTANTS + PRODUCTS:
+            label = state_label(species, site)
+            if label in energies:
+                continue
+            if species != "*" and site is None:
+                if species not in gas:
+                    gas[species] = gas_energy(species)
+                energies[label], done = gas[species]
+            else:
+                # Each adsorbed state has a slab of its own: states do not meet (no co-adsorption).
+                atoms = build_structure()
+                if species != "*":
+                    place_adsorbate(atoms, species, site)
+                if variant is not None:
+                    substitute(atoms, variant)
+                name = label if variant is None else f"{{label}} {{variant}}"
+                energies[label], done = relax(atoms, name)
+                save_structure(atoms, name)
+            converged = converged and done
+        reactants = sum(coefficient * energies[state_label(s, site)] for coefficient, s, site in REACTANTS)
+        products = sum(coefficient * energies[state_label(s, site)] for coefficient, s, site in PRODUCTS)
+        rows.append({{
+            "variant": variant or "as given",
+            # ΔE = Σ products − Σ reactants, each state's energy times its coefficient.
+            "reaction_energy_eV": products - reactants,
+            "reactants_eV": reactants,
+            "products_eV": products,
+            **{{f"E[{{label}}]_eV": energy for label, energy in energies.items()}},
+            "converged": converged,
+        }})
+    write_results(rows, "reaction_energy_eV")
 ''',
     "equation_of_state": """
 
@@ -300,7 +389,7 @@ def _settings(spec: TaskSpec) -> str:
         ]
     elif isinstance(structure, Molecule):
         lines += [f"MOLECULE = {structure.name!r}", f"BOX = {structure.box!r}  # Å"]
-    else:
+    elif isinstance(structure, StructureFile):
         lines += [f"STRUCTURE_FILE = {structure.path!r}"]
     if spec.adsorbate:
         lines += [
@@ -308,10 +397,20 @@ def _settings(spec: TaskSpec) -> str:
             f"SITE = {spec.adsorbate.site!r}  # named site of the top layer",
             f"HEIGHT = {spec.adsorbate.height!r}  # Å above the surface to start from",
         ]
+    if spec.reaction:
+        lines += _reaction_settings(spec)
+    if adsorbed := _adsorbed_species(spec):
+        binding = {s: BINDING_ATOMS[s] for s in adsorbed if s in BINDING_ATOMS}
+        lines.append(f"BINDING_ATOM = {binding!r}  # the atom of each molecule that bonds to the surface")
     sub = spec.substitution
     lines.append(f"VARIANTS = {list(sub.by) if sub else [None]!r}  # one result row per entry")
     if sub and sub.index is not None:
         lines.append(f"SUBSTITUTE_INDEX = {sub.index!r}  # ASE's 0-based atom index")
+    elif sub and sub.site is not None:
+        lines.append(
+            f"SUBSTITUTE_LAYER = {LAYER_OF_SITE[sub.site]!r}  # {sub.site} layer "
+            "(ASE tags slab layers 1, 2, … from the top); site_atom() picks the atom"
+        )
     elif sub:
         lines.append(f"SUBSTITUTE_ELEMENT = {sub.element!r}  # every atom of this element is replaced")
     relax = spec.relax
@@ -327,9 +426,35 @@ def _settings(spec: TaskSpec) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _reaction_settings(spec: TaskSpec) -> list[str]:
+    assert spec.reaction is not None
+    lines = [
+        f"# The reaction {spec.reaction.describe()}, as (coefficient, species, site) states:",
+        "# site None is the gas-phase molecule in a box, species '*' the clean slab, anything else",
+        "# that species adsorbed on that site of its own slab (HEIGHT Å above it to start from).",
+    ]
+    for name, side in (("REACTANTS", spec.reaction.reactants), ("PRODUCTS", spec.reaction.products)):
+        states = ", ".join(repr((s.coefficient, s.species, s.site)) for s in side)
+        lines.append(f"{name} = [{states}]")
+    if any(s.site for s in spec.reaction.states()):
+        lines.append("HEIGHT = 1.5  # Å above the surface to start from")
+    return lines
+
+
+def _adsorbed_species(spec: TaskSpec) -> list[str]:
+    """Species the script puts on the slab: the adsorbate, or the reaction's adsorbed states."""
+    if spec.adsorbate:
+        return [spec.adsorbate.species]
+    if spec.reaction:
+        return list(dict.fromkeys(s.species for s in spec.reaction.states() if s.site is not None))
+    return []
+
+
 def _build(spec: TaskSpec) -> str:
     """``build_structure()``: a fresh copy of the starting structure each time it is called."""
     structure = spec.structure
+    if structure is None:
+        return ""
     if isinstance(structure, Slab):
         maker = f"{crystal_of(structure.element)}{structure.facet}"
         body = (
@@ -368,6 +493,14 @@ def _substitute(spec: TaskSpec) -> str:
             "    atoms[SUBSTITUTE_INDEX].symbol = element\n"
         )
         return SUBSTITUTE.format(what="atom SUBSTITUTE_INDEX", body=body)
+    if sub.site is not None:
+        body = (
+            "    index = site_atom(atoms)\n"
+            "    report('substituted', index=index, element=element, was=atoms[index].symbol)\n"
+            "    atoms[index].symbol = element\n"
+        )
+        site_atom = SITE_ATOM.format(probe=PROBE if spec.adsorbate else "")
+        return site_atom + SUBSTITUTE.format(what="the atom site_atom() picks", body=body)
     body = (
         "    for atom in atoms:\n"
         "        if atom.symbol == SUBSTITUTE_ELEMENT:\n"
@@ -376,26 +509,61 @@ def _substitute(spec: TaskSpec) -> str:
     return SUBSTITUTE.format(what="every SUBSTITUTE_ELEMENT atom", body=body)
 
 
+SITE_ATOM = '''
+
+def site_atom(atoms):
+    """The atom to substitute: in layer SUBSTITUTE_LAYER, the one nearest the adsorbate.
+
+    The adsorbate's binding atom is its lowest atom (add_adsorbate tags adsorbate atoms 0).
+    Distances count periodic images and are rounded to 10^-6 Å so that equal distances (e.g. the
+    three atoms around a hollow) tie exactly; a tie goes to the lowest index. Without an adsorbate
+    every atom of a layer is equivalent on the periodic slab, and the lowest index is taken.
+    """
+    layer = [atom.index for atom in atoms if atom.tag == SUBSTITUTE_LAYER]
+    adsorbate = [atom.index for atom in atoms if atom.tag == 0]
+{probe}    if not adsorbate:
+        return min(layer)
+    binding = min(adsorbate, key=lambda index: atoms.positions[index, 2])
+    distances = atoms.get_distances(binding, layer, mic=True)
+    return min(zip((round(float(d), 6) for d in distances), layer))[1]
+'''
+PROBE = """\
+    if not adsorbate:  # a clean slab that gets ADSORBATE later: choose by where it will sit
+        probe = atoms.copy()
+        place_adsorbate(probe, ADSORBATE, SITE)
+        return site_atom(probe)
+"""
+
+
 def _build_import(spec: TaskSpec) -> str:
     """What the script imports from ase.build: only what it uses."""
     structure = spec.structure
-    names = ["molecule"] if spec.property == "adsorption_energy" else []
+    names = ["molecule"] if _needs_gas(spec) or _adsorbed_species(spec) else []
     if isinstance(structure, Slab):
         names.append(f"{crystal_of(structure.element)}{structure.facet}")
     elif isinstance(structure, Bulk):
         names.append("bulk")
     elif isinstance(structure, Molecule):
         names.append("molecule")
-    if spec.adsorbate:
+    if _adsorbed_species(spec):
         names.append("add_adsorbate")
     return f"from ase.build import {', '.join(sorted(set(names)))}\n" if names else ""
+
+
+def _needs_gas(spec: TaskSpec) -> bool:
+    """Whether the script relaxes gas molecules: adsorption references or gas-phase reaction states."""
+    states = spec.reaction.states() if spec.reaction else ()
+    return spec.property == "adsorption_energy" or any(s.species != CLEAN_SLAB and not s.site for s in states)
 
 
 def write_script(spec: TaskSpec, filename: str = "simulate.py") -> str:
     """The whole script for ``spec``; ``filename`` is only named in its header."""
     needs = {"emt": "", "sevenn": " and sevenn", "chgnet": " and chgnet"}[spec.calculator]
     structure = spec.structure
-    title = f"{spec.property.replace('_', ' ').capitalize()} of {structure.describe()}"
+    subject = spec.reaction.describe() if spec.reaction else ""
+    if structure is not None:
+        subject += (" on " if subject else "") + structure.describe()
+    title = f"{spec.property.replace('_', ' ').capitalize()} of {subject}"
     if spec.substitution:
         title += f", substituted by {', '.join(spec.substitution.by)}"
     request = textwrap.fill(
@@ -404,7 +572,7 @@ def write_script(spec: TaskSpec, filename: str = "simulate.py") -> str:
         initial_indent="    ",
         subsequent_indent="    ",
     )
-    adsorb = "        add_adsorbate(atoms, ADSORBATE, HEIGHT, SITE)\n" if spec.adsorbate else ""
+    adsorb = "        place_adsorbate(atoms, ADSORBATE, SITE)\n" if spec.adsorbate else ""
     parts = [
         HEADER.format(
             title=title,
@@ -418,7 +586,9 @@ def write_script(spec: TaskSpec, filename: str = "simulate.py") -> str:
         _settings(spec),
         "\n" + CALCULATOR_CODE[spec.calculator] + "\n",
         COMMON,
+        GAS if _needs_gas(spec) else "",
         _build(spec),
+        PLACE_ADSORBATE if _adsorbed_species(spec) else "",
         _substitute(spec),
         WRITE_RESULTS,
         MAIN[spec.property].format(adsorb=adsorb),

@@ -8,21 +8,34 @@ element, the property) has none, so a missing answer becomes a question, never a
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Annotated, Literal
 
 from ase.data import chemical_symbols, reference_states
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 Calculator = Literal["emt", "chgnet", "sevenn"]
-Property = Literal["total_energy", "adsorption_energy", "equation_of_state", "vacancy_formation_energy"]
+Property = Literal[
+    "total_energy", "adsorption_energy", "reaction_energy", "equation_of_state", "vacancy_formation_energy"
+]
 Site = Literal["ontop", "bridge", "fcc", "hcp", "hollow", "longbridge", "shortbridge"]
 Crystal = Literal["fcc", "bcc", "hcp", "sc", "diamond"]
 
 EMT_ELEMENTS = frozenset({"Ni", "Cu", "Pd", "Ag", "Pt", "Au", "Al", "H", "C", "N", "O"})
 """What ASE's EMT has parameters for (the H, C, N, O ones are rough, for adsorbates only)."""
 
-ADSORBATES = ("H", "C", "N", "O")
-"""Single-atom adsorbates, each with a gas-phase reference (see :mod:`sakuin.simulate.script`)."""
+BINDING_ATOMS = {"CO": "C", "OH": "O", "H2O": "O"}
+"""Molecular adsorbates (ASE G2 names) and the atom of each that bonds to the surface."""
+
+ADSORBATES = ("H", "C", "N", "O", *BINDING_ATOMS)
+"""Adsorbates, each with a gas-phase reference (see :mod:`sakuin.simulate.script`)."""
+
+SubstitutionSite = Literal["surface", "subsurface"]
+LAYER_OF_SITE = {"surface": 1, "subsurface": 2}
+"""ASE tags slab layers from the top down: 1 is the surface layer, 2 the one below."""
+
+CLEAN_SLAB = "*"
+"""A reaction state that is the empty slab (a free site), as in CO* + O* → CO2 + 2 *."""
 
 SLAB_SITES: dict[tuple[str, str], tuple[str, ...]] = {
     ("fcc", "111"): ("ontop", "bridge", "fcc", "hcp"),
@@ -109,6 +122,27 @@ class Bulk(_Strict):
         return f"bulk {self.crystal or crystal_of(self.element)} {self.element} ×{self.repeat}"
 
 
+def check_molecule(name: str) -> str:
+    """``name`` if ASE's G2 set has that molecule, else a ValueError naming it."""
+    from ase.collections import g2
+
+    if name not in g2.names:
+        raise ValueError(f"'{name}' is not in ASE's G2 molecule set (e.g. H2O, CO2, CH4, NH3)")
+    return name
+
+
+def composition(species: str) -> Counter[str]:
+    """Atoms per element of a G2 molecule or adsorbate name ('*', the empty slab, has none)."""
+    if species == CLEAN_SLAB:
+        return Counter()
+    from ase.build import molecule
+
+    if species in chemical_symbols:
+        return Counter([species])
+    symbols = molecule(species).get_chemical_symbols()  # type: ignore[no-untyped-call]
+    return Counter(symbols)
+
+
 class Molecule(_Strict):
     """A gas-phase molecule from ASE's G2 set (H2O, CO2, CH4, …) in a periodic box."""
 
@@ -116,14 +150,7 @@ class Molecule(_Strict):
     name: str
     box: float = Field(default=12.0, gt=0, description="Edge of the cubic box, in Å.")
 
-    @field_validator("name")
-    @classmethod
-    def _known(cls, name: str) -> str:
-        from ase.collections import g2
-
-        if name not in g2.names:
-            raise ValueError(f"'{name}' is not in ASE's G2 molecule set (e.g. H2O, CO2, CH4, NH3)")
-        return name
+    _name = field_validator("name")(check_molecule)
 
     def describe(self) -> str:
         return f"molecule {self.name}"
@@ -143,10 +170,17 @@ Structure = Annotated[Slab | Bulk | Molecule | StructureFile, Field(discriminato
 
 
 class Substitution(_Strict):
-    """Replace one atom (by ASE's 0-based index) or every atom of one element, once per new element."""
+    """Replace one atom (by index or by site) or every atom of one element, once per new element.
+
+    A site names a slab layer; the script resolves it to one atom by a fixed rule: the atom of that
+    layer nearest the adsorbate's binding atom (in a reaction, each adsorbed state's own), else the
+    layer's lowest index (every atom of a layer is equivalent on a clean periodic slab). Ties go to
+    the lower index.
+    """
 
     index: int | None = Field(default=None, ge=0, description="ASE's 0-based atom index.")
     element: str | None = Field(default=None, description="Replace every atom of this element instead.")
+    site: SubstitutionSite | None = Field(default=None, description="Or one atom of this slab layer.")
     by: tuple[str, ...] = Field(min_length=1, description="One variant per element.")
 
     @field_validator("element")
@@ -163,24 +197,96 @@ class Substitution(_Strict):
 
     @model_validator(mode="after")
     def _one_target(self) -> Substitution:
-        if (self.index is None) == (self.element is None):
-            raise ValueError("a substitution names either an atom index or an element to replace")
+        if [self.index, self.element, self.site].count(None) != 2:
+            raise ValueError(
+                "a substitution names one of: an atom index, an element to replace, "
+                "or a site (surface, subsurface)"
+            )
         return self
 
 
+def check_adsorbate(species: str) -> str:
+    if species not in ADSORBATES:
+        raise ValueError(f"adsorbate '{species}' is not supported; use one of {', '.join(ADSORBATES)}")
+    return species
+
+
 class Adsorbate(_Strict):
-    """One adsorbate atom on a named site of the slab's top layer."""
+    """One adsorbate (an atom, or a molecule with its binding atom down) on a named slab site."""
 
     species: str
     site: Site
     height: float = Field(default=1.5, gt=0, description="Starting height above the surface, in Å.")
 
-    @field_validator("species")
-    @classmethod
-    def _species(cls, species: str) -> str:
-        if species not in ADSORBATES:
-            raise ValueError(f"adsorbate '{species}' is not supported; use one of {', '.join(ADSORBATES)}")
-        return species
+    _species = field_validator("species")(check_adsorbate)
+
+
+class ReactionState(_Strict):
+    """``coefficient`` × a gas molecule (no site), an adsorbate on ``site`` of its own slab, or '*'."""
+
+    coefficient: float = Field(default=1.0, gt=0, description="Stoichiometric coefficient.")
+    species: str = Field(description="G2 molecule name; with a site, an adsorbate; '*': the clean slab.")
+    site: Site | None = Field(default=None, description="Adsorbed on this site; None: gas phase.")
+
+    @model_validator(mode="after")
+    def _known(self) -> ReactionState:
+        if self.species == CLEAN_SLAB:
+            if self.site is not None:
+                raise ValueError("the clean slab '*' has no site")
+        elif self.site is not None:
+            check_adsorbate(self.species)
+        else:
+            check_molecule(self.species)
+        return self
+
+    @property
+    def on_slab(self) -> bool:
+        return self.species == CLEAN_SLAB or self.site is not None
+
+    def describe(self) -> str:
+        count = "" if self.coefficient == 1 else f"{self.coefficient:g} "
+        if self.species == CLEAN_SLAB:
+            return f"{count}*"
+        return f"{count}{self.species}" + (f"*({self.site})" if self.site else "(g)")
+
+
+class Reaction(_Strict):
+    """Reactant and product states; atoms and slabs must be the same on both sides."""
+
+    reactants: tuple[ReactionState, ...] = Field(min_length=1)
+    products: tuple[ReactionState, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _balanced(self) -> Reaction:
+        left, right = (_count(self.reactants), _count(self.products))
+        differ = sorted(e for e in left.keys() | right.keys() if abs(left.get(e, 0) - right.get(e, 0)) > 1e-9)
+        if differ:
+            raise ValueError(
+                f"{self.describe()} is not balanced: "
+                + ", ".join(f"{e} {left.get(e, 0):g} → {right.get(e, 0):g}" for e in differ)
+                + " (reactants → products); fix the coefficients"
+            )
+        slabs = [sum(s.coefficient for s in side if s.on_slab) for side in (self.reactants, self.products)]
+        if abs(slabs[0] - slabs[1]) > 1e-9:
+            raise ValueError(
+                f"{self.describe()} uses {slabs[0]:g} slab(s) on the left and {slabs[1]:g} on the right: "
+                "each adsorbed state is on its own slab, so add clean slabs ('*') to balance"
+            )
+        return self
+
+    def states(self) -> tuple[ReactionState, ...]:
+        return (*self.reactants, *self.products)
+
+    def describe(self) -> str:
+        return " → ".join(" + ".join(s.describe() for s in side) for side in (self.reactants, self.products))
+
+
+def _count(side: tuple[ReactionState, ...]) -> dict[str, float]:
+    total: dict[str, float] = {}
+    for state in side:
+        for element, atoms in composition(state.species).items():
+            total[element] = total.get(element, 0.0) + state.coefficient * atoms
+    return total
 
 
 class Relaxation(_Strict):
@@ -194,11 +300,12 @@ class TaskSpec(_Strict):
     """One simulation: a structure, optional substitution and adsorbate, one property, one calculator."""
 
     request: str = Field(default="", description="The scientist's words, kept for the script's header.")
-    structure: Structure
+    structure: Structure | None = Field(default=None, description="None only for a gas-phase reaction.")
     property: Property
     calculator: Calculator = "emt"
     substitution: Substitution | None = None
     adsorbate: Adsorbate | None = None
+    reaction: Reaction | None = Field(default=None, description="reaction_energy: the states.")
     relax: Relaxation | None = Field(default_factory=Relaxation)
     vacancy_index: int = Field(default=0, ge=0, description="vacancy_formation_energy: the atom removed.")
     eos_strain: float = Field(default=0.04, gt=0, lt=0.2, description="equation_of_state: ± linear strain.")
@@ -206,6 +313,16 @@ class TaskSpec(_Strict):
 
     @model_validator(mode="after")
     def _consistent(self) -> TaskSpec:
+        self._check_reaction()
+        if self.structure is None and self.property != "reaction_energy":
+            raise ValueError(
+                f"{self.property.replace('_', ' ')} needs a structure (slab, bulk, molecule or file)"
+            )
+        if self.substitution is not None and self.substitution.site is not None:
+            if not isinstance(self.structure, Slab):
+                raise ValueError("substitution by site (surface, subsurface) needs a surface slab")
+            if self.substitution.site == "subsurface" and self.structure.size[2] < 2:
+                raise ValueError("a one-layer slab has no subsurface atom; use 2 or more layers")
         if self.property == "adsorption_energy":
             if self.adsorbate is None:
                 raise ValueError("an adsorption energy needs an adsorbate (e.g. O on the fcc site)")
@@ -232,16 +349,49 @@ class TaskSpec(_Strict):
                 )
         return self
 
+    def _check_reaction(self) -> None:
+        if (self.property == "reaction_energy") != (self.reaction is not None):
+            raise ValueError(
+                "a reaction energy needs its reaction (reactant and product states), and a reaction "
+                "is only used for the reaction energy"
+            )
+        if self.reaction is None:
+            return
+        if self.adsorbate is not None:
+            raise ValueError("a reaction lists its adsorbed states itself; leave out the separate adsorbate")
+        on_slab = [s for s in self.reaction.states() if s.on_slab]
+        if not on_slab:
+            if self.structure is not None or self.substitution is not None:
+                raise ValueError(
+                    "a gas-phase reaction has no structure to build or substitute; "
+                    "give adsorbed states a site, or leave out the structure"
+                )
+            return
+        if not isinstance(self.structure, Slab):
+            raise ValueError(
+                f"adsorbed states in {self.reaction.describe()} need a surface slab (e.g. Pt(111))"
+            )
+        for state in on_slab:
+            if state.site is not None and state.site not in self.structure.sites:
+                raise ValueError(
+                    f"there is no '{state.site}' site on {self.structure.describe()} "
+                    f"(for {state.describe()}); its sites are {', '.join(self.structure.sites)}"
+                )
+
     def elements(self) -> list[str]:
         """Every element the spec names (a file's elements are known only once it is read)."""
         found: list[str] = []
         if isinstance(self.structure, Slab | Bulk):
             found.append(self.structure.element)
+        if isinstance(self.structure, Molecule):
+            found += list(composition(self.structure.name))
         if self.substitution:
             found += list(self.substitution.by)
         if self.adsorbate:
-            found.append(self.adsorbate.species)
-        return found
+            found += list(composition(self.adsorbate.species))
+        if self.reaction:
+            found += [e for state in self.reaction.states() for e in composition(state.species)]
+        return list(dict.fromkeys(found))
 
     def variants(self) -> list[str]:
         """One row of results per variant: each substituting element, or the structure as given."""
