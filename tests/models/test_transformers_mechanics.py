@@ -132,3 +132,21 @@ def test_bfloat16_precision_scores_close_to_float32(tiny_dir, tmp_path) -> None:
     approximate = np.concatenate(fast.score_batch(REQUESTS, shared_prefix=SHARED))
     assert np.allclose(reference, approximate, atol=0.1 * np.abs(reference).max())
     assert fast.hidden_states(["東京"]).dtype == np.float32
+
+
+def test_two_pass_scoring_behind_padded_items_equals_manual_sums(tiny: TransformersModel) -> None:
+    """Items of different lengths, labels of several tokens: the second pass reads labels behind padding."""
+    requests = [ScoreRequest("Paris", [" Tokyo", "京"]), ScoreRequest("The capital of", [" Paris", "本"])]
+    layout = tiny.layout(requests, "", use_cache=False)
+    assert tiny._padding_is_harmless(layout)  # everything within the window of 8: the two-pass path
+    assert len({len(p) for p in layout.prefixes}) == 2
+    assert any(len(c) > 1 for conts in layout.continuations for c in conts)
+    assert tiny.bos_token_id is not None
+    expected = [
+        [
+            manual_sum(tiny, [tiny.bos_token_id, *tiny.tokenize(r.prefix)], tiny.tokenize(c))
+            for c in r.continuations
+        ]
+        for r in requests
+    ]
+    assert np.allclose(tiny.score_batch(requests, use_cache=False), expected, atol=1e-4)

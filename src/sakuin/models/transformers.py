@@ -23,8 +23,8 @@ from transformers import AutoModelForCausalLM, AutoTokenizer, PreTrainedModel, P
 
 from sakuin.errors import CorruptModelError
 from sakuin.models.base import Message, ScoreRequest
-from sakuin.models.local import LocalModelBase
-from sakuin.models.logprobs import ScoreRow, build_rows, empty_scores
+from sakuin.models.local import LocalModelBase, ScoreLayout
+from sakuin.models.logprobs import Read, ScoreRow, build_rows, empty_scores
 from sakuin.models.packaged import check_gguf
 
 
@@ -95,6 +95,9 @@ class TransformersModel(LocalModelBase):
         self._eos = {int(i) for i in [*eos_ids, tokenizer.eos_token_id] if i is not None}
         self._pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
         self._prefix_cache: tuple[tuple[int, ...], Any] | None = None
+        # In bfloat16, oneDNN builds a kernel for every new matrix shape (about a second each),
+        # which on a small table costs more than padding rows to a multiple of 8 tokens does.
+        self._width_step = 8 if model.dtype == torch.bfloat16 else 1
 
     @classmethod
     def load(
@@ -182,17 +185,36 @@ class TransformersModel(LocalModelBase):
     ) -> list[list[float]]:
         layout = self.layout(requests, shared_prefix, use_cache)
         scores = empty_scores(layout.continuations)
-        rows = build_rows(layout.lead, layout.prefixes, layout.continuations)
         cache = self._cache_for(layout.cached) if layout.cached else None
+        two_pass = self._padding_is_harmless(layout)
+        read_in_row = (
+            [[cont[:1] for cont in conts] for conts in layout.continuations]
+            if two_pass
+            else layout.continuations
+        )
+        rows = build_rows(layout.lead, layout.prefixes, read_in_row)
         # Similar lengths side by side waste less padding.
         rows.sort(key=lambda row: len(row.tokens))
         for start in range(0, len(rows), self.batch_size):
             chunk = rows[start : start + self.batch_size]
-            reads = [read for row in chunk for read in row.reads]
-            values = self._score_rows(chunk, cache, len(layout.cached), relative)
-            for read, value in zip(reads, values, strict=True):
+            tails = layout if two_pass else None
+            for read, value in self._score_rows(chunk, cache, len(layout.cached), relative, tails):
                 scores[read.request][read.continuation] = value
         return scores
+
+    def _padding_is_harmless(self, layout: ScoreLayout) -> bool:
+        """Whether continuations may be scored in a second pass behind their padded items.
+
+        Padding then sits between an item and its continuation. Masked, it is invisible to full
+        attention, but a sliding-window layer counts it as distance and may drop real tokens, so
+        with such layers the second pass is used only when everything fits inside the window.
+        """
+        window = getattr(self.model.config, "sliding_window", None)
+        if not window or "sliding_attention" not in (getattr(self.model.config, "layer_types", None) or []):
+            return True
+        longest_item = max(len(layout.lead) + len(prefix) for prefix in layout.prefixes)
+        longest_label = max((len(c) for conts in layout.continuations for c in conts), default=0)
+        return len(layout.cached) + longest_item + longest_label < int(window)
 
     def _cache_for(self, tokens: list[int]) -> Any:
         """KV cache of ``tokens``, computed once and kept for the next call with the same prefix."""
@@ -202,48 +224,94 @@ class TransformersModel(LocalModelBase):
             self._prefix_cache = (key, out.cache)
         return self._prefix_cache[1]
 
-    def _score_rows(self, rows: list[ScoreRow], prefix_cache: Any, past: int, relative: bool) -> list[float]:
-        """Scores of every read of ``rows``, in order (see ``relative`` in :meth:`score_batch`)."""
-        width = max(len(row.tokens) for row in rows)
-        ids = torch.full((len(rows), width), self._pad, dtype=torch.long)
-        mask = torch.zeros((len(rows), past + width), dtype=torch.long)
-        mask[:, :past] = 1
-        for i, row in enumerate(rows):
-            ids[i, : len(row.tokens)] = torch.tensor(row.tokens)
-            mask[i, past : past + len(row.tokens)] = 1
+    def _score_rows(
+        self, rows: list[ScoreRow], prefix_cache: Any, past: int, relative: bool, tails: ScoreLayout | None
+    ) -> list[tuple[Read, float]]:
+        """The score of every read of ``rows`` (see ``relative`` in :meth:`score_batch`).
+
+        With ``tails``, rows hold items only and each read is a continuation's first token; the
+        rest of every longer continuation is then read in a second pass behind the items' own KV
+        cache, so an item's tokens are evaluated once however many labels it has.
+        """
         cache = None
         if prefix_cache is not None:
             cache = copy.deepcopy(prefix_cache)  # the forward pass appends to it
             cache.batch_repeat_interleave(len(rows))
-        positions = torch.arange(past, past + width).expand(len(rows), width)
-        hidden = self.model.get_decoder()(
+        reads = [(i, read) for i, row in enumerate(rows) for read in row.reads]
+        full = [tails.continuations[read.request][read.continuation] for _, read in reads] if tails else []
+        keep = any(len(cont) > 1 for cont in full)
+        tokens = [row.tokens for row in rows]
+        hidden, mask, cache = self._forward(tokens, cache, past, [past] * len(rows), keep=keep)
+        which = torch.tensor([i for i, read in reads for _ in read.positions])
+        where = torch.tensor([p for _, read in reads for p in read.positions])
+        owner = torch.tensor([k for k, (_, read) in enumerate(reads) for _ in read.positions])
+        shared = torch.tensor([relative and p == read.first for _, read in reads for p in read.positions])
+        targets = torch.tensor([t for _, read in reads for t in read.targets])
+        states = hidden[which, where]
+        picked = torch.empty(len(targets), dtype=torch.float64)
+        for part, exact in ((shared, False), (~shared, True)):
+            if part.any():
+                picked[part] = self._token_scores(states[part], targets[part], exact=exact)
+        totals = torch.zeros(len(reads), dtype=torch.float64).index_add_(0, owner, picked)
+        if keep:
+            longer = [k for k, cont in enumerate(full) if len(cont) > 1]
+            source = torch.tensor([reads[k][0] for k in longer])
+            cache.batch_select_indices(source)
+            tail_tokens = [full[k][:-1] for k in longer]
+            starts = [past + len(rows[int(i)].tokens) for i in source]
+            tail_states, _, _ = self._forward(tail_tokens, cache, mask[source], starts, keep=False)
+            row_of = torch.tensor([n for n, tail in enumerate(tail_tokens) for _ in tail])
+            at = torch.tensor([j for tail in tail_tokens for j in range(len(tail))])
+            tail_targets = torch.tensor([t for k in longer for t in full[k][1:]])
+            rest = self._token_scores(tail_states[row_of, at], tail_targets, exact=True)
+            totals.index_add_(0, torch.tensor(longer)[row_of], rest)
+        return [(read, float(total)) for (_, read), total in zip(reads, totals, strict=True)]
+
+    def _forward(
+        self, rows: list[list[int]], cache: Any, mask_so_far: Any, starts: list[int], *, keep: bool
+    ) -> tuple[torch.Tensor, torch.Tensor, Any]:
+        """Hidden states of right-padded ``rows`` behind ``cache``, each row from its own position.
+
+        ``mask_so_far`` is the attention mask of what the cache holds: an int for a prefix every
+        row shares in full, or a (rows, cached) tensor when earlier rows were padded. Returns the
+        hidden states, the mask extended by these rows, and the cache when ``keep``.
+        """
+        width = -(-max(len(row) for row in rows) // self._width_step) * self._width_step
+        ids = torch.full((len(rows), width), self._pad, dtype=torch.long)
+        new = torch.zeros((len(rows), width), dtype=torch.long)
+        for i, row in enumerate(rows):
+            ids[i, : len(row)] = torch.tensor(row)
+            new[i, : len(row)] = 1
+        before = (
+            torch.ones((len(rows), mask_so_far), dtype=torch.long)
+            if isinstance(mask_so_far, int)
+            else mask_so_far
+        )
+        mask = torch.cat([before, new], dim=1)
+        positions = torch.tensor(starts)[:, None] + torch.arange(width)[None, :]
+        output = self.model.get_decoder()(
             input_ids=ids,
             attention_mask=mask,
             position_ids=positions,
             cache=cache,
-            use_cache=cache is not None,
-        ).last_hidden_state
-        # Project to the (large) vocabulary only where a continuation token is predicted.
-        reads = [(i, read) for i, row in enumerate(rows) for read in row.reads]
-        which = torch.tensor([i for i, read in reads for _ in read.positions])
-        where = torch.tensor([p for _, read in reads for p in read.positions])
-        targets = torch.tensor([t for _, read in reads for t in read.targets])
-        owner = torch.tensor([k for k, (_, read) in enumerate(reads) for _ in read.positions])
-        shared = torch.tensor([relative and p == read.first for _, read in reads for p in read.positions])
-        states = hidden[which, where]
-        picked = torch.empty(len(targets), dtype=torch.float64)
-        if shared.any():  # the target's own logit: one row of the output matrix, no normaliser
-            head = self.model.get_output_embeddings()
-            raw = (states[shared].float() * head.weight[targets[shared]].float()).sum(-1)
-            if head.bias is not None:
-                raw = raw + head.bias[targets[shared]].float()
-            picked[shared] = self._capped(raw).double()
-        if not shared.all():
-            logits = self._capped(self.model.get_output_embeddings()(states[~shared]).float())
-            rest = torch.log_softmax(logits, dim=-1).gather(1, targets[~shared][:, None])[:, 0]
-            picked[~shared] = rest.double()
-        sums = torch.zeros(len(reads), dtype=torch.float64).index_add_(0, owner, picked)
-        return [float(v) for v in sums]
+            use_cache=keep or cache is not None,
+        )
+        return output.last_hidden_state, mask, output.cache if keep else None
+
+    def _token_scores(self, states: torch.Tensor, ids: torch.Tensor, *, exact: bool) -> torch.Tensor:
+        """Each target token's log-probability from its hidden state (float64).
+
+        Not ``exact``: the target's raw logit, one row of the output matrix, which differs from
+        the log-probability by the position's normaliser (see ``relative`` in :meth:`score_batch`).
+        """
+        head = self.model.get_output_embeddings()
+        if exact:
+            logits = self._capped(head(states).float())
+            return torch.log_softmax(logits, dim=-1).gather(1, ids[:, None])[:, 0].double()
+        raw = (states.float() * head.weight[ids].float()).sum(-1)
+        if head.bias is not None:
+            raw = raw + head.bias[ids].float()
+        return self._capped(raw).double()
 
     def _capped(self, logits: torch.Tensor) -> torch.Tensor:
         """Logits through the model's final soft cap, where it has one (Gemma 2)."""
