@@ -49,6 +49,9 @@ MAX_SHOTS = 8  # examples are drawn from the first items of the file; these are 
 NOTES = {
     "jnli_examples": f"{SHOTS} solved examples per label (the sweep: other counts), taken from the start "
     f"of the validation file; the first {MAX_SHOTS} per label are never evaluated",
+    "warm_up": "every engine labels the generate sample once before it is timed: in bfloat16, oneDNN "
+    "builds a kernel per new matrix shape (about a second each), a one-off cost per process that is "
+    "not per item",
     "distill": "head = logistic regression on mean-pooled input token embeddings of the model (layer 0), "
     "per text column plus |a-b| and a*b; teacher = score with first-token labels (JNLI) or option scoring "
     "(JCommonsenseQA: the head scores each question-option pair); trained on items disjoint from the "
@@ -141,13 +144,13 @@ def main() -> None:
         return probabilities
 
     first_token = ScoreEngine(model, task, first_token=True)
-    first_token.predict(sampled[:2])  # fills the prefix cache; its one-off cost is not per item
     for name, engine in (
         ("generate", GenerateEngine(model, task)),
         ("score (uncalibrated)", ScoreEngine(model, task, calibrate=False)),
         ("score", ScoreEngine(model, task)),
         ("score first-token", first_token),
     ):
+        engine.predict(sampled)  # warm-up: see NOTES["warm_up"]
         run("JNLI", name, engine, sampled, "generate sample")
     run("JNLI", "score", ScoreEngine(model, task), evaluated, "all")
     teacher_probabilities = run("JNLI", "score first-token", first_token, evaluated, "all")
@@ -170,13 +173,10 @@ def main() -> None:
     choice_distill_pool, questions = questions[args.jcqa_items :], questions[: args.jcqa_items]
     choice_sample = questions[: args.generate_items]
     choice_teacher = ChoiceEngine(model, choice_task)
-    run(
-        "JCommonsenseQA",
-        "generate",
-        ChoiceGenerateEngine(model, choice_task),
-        choice_sample,
-        "generate sample",
-    )
+    choice_generate = ChoiceGenerateEngine(model, choice_task)
+    for warm in (choice_generate, choice_teacher):
+        warm.predict(choice_sample)  # warm-up
+    run("JCommonsenseQA", "generate", choice_generate, choice_sample, "generate sample")
     choice_distill = DistillEngine(choice_teacher, features, sample_size=args.sample, margin=args.margin)
     choice_report = choice_distill.fit(choice_distill_pool)
     choice_head = DistillEngine(choice_teacher, features, margin=0.0)
@@ -273,9 +273,10 @@ def shots_sweep(
     for shots in (int(k) for k in args.shots_sweep.split(",")):
         task, _ = jnli(Path(args.jglue), shots)
         item_tokens = float(np.mean([len(model.tokenize(task.query(row))) for row in sampled]))
-        scorer = ScoreEngine(model, task, first_token=True)
-        scorer.predict(sampled[:2])
-        _, generate_s = timed(GenerateEngine(model, task), sampled)
+        scorer, generator = ScoreEngine(model, task, first_token=True), GenerateEngine(model, task)
+        scorer.predict(sampled)  # warm-up, as above
+        generator.predict(sampled)
+        _, generate_s = timed(generator, sampled)
         _, score_s = timed(scorer, sampled)
         probabilities = scorer.predict(evaluated)
         sweep.append(
