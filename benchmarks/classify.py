@@ -501,7 +501,7 @@ def plot_distill(margins: list[dict[str, Any]], shots: list[dict[str, Any]], pat
         )
     right.set_xlabel("shared prompt (tokens)")
     right.set_ylabel("score speed / generate speed")
-    right.set_title("the prefix cache pays off with the prompt's length")
+    right.set_title("score / generate against the shared prompt (JNLI)")
     figure.tight_layout()
     figure.savefig(path, dpi=100)
 
