@@ -195,9 +195,9 @@ class TransformersModel(LocalModelBase):
         rows = build_rows(layout.lead, layout.prefixes, read_in_row)
         # Similar lengths side by side waste less padding.
         rows.sort(key=lambda row: len(row.tokens))
+        tails = layout if two_pass else None
         for start in range(0, len(rows), self.batch_size):
             chunk = rows[start : start + self.batch_size]
-            tails = layout if two_pass else None
             for read, value in self._score_rows(chunk, cache, len(layout.cached), relative, tails):
                 scores[read.request][read.continuation] = value
         return scores
@@ -213,8 +213,13 @@ class TransformersModel(LocalModelBase):
         if not window or "sliding_attention" not in (getattr(self.model.config, "layer_types", None) or []):
             return True
         longest_item = max(len(layout.lead) + len(prefix) for prefix in layout.prefixes)
+        padded_item = self._padded(longest_item)
         longest_label = max((len(c) for conts in layout.continuations for c in conts), default=0)
-        return len(layout.cached) + longest_item + longest_label < int(window)
+        return len(layout.cached) + padded_item + longest_label < int(window)
+
+    def _padded(self, width: int) -> int:
+        """``width`` rounded up to the row width scoring pads to."""
+        return -(-width // self._width_step) * self._width_step
 
     def _cache_for(self, tokens: list[int]) -> Any:
         """KV cache of ``tokens``, computed once and kept for the next call with the same prefix."""
@@ -276,7 +281,7 @@ class TransformersModel(LocalModelBase):
         row shares in full, or a (rows, cached) tensor when earlier rows were padded. Returns the
         hidden states, the mask extended by these rows, and the cache when ``keep``.
         """
-        width = -(-max(len(row) for row in rows) // self._width_step) * self._width_step
+        width = self._padded(max(len(row) for row in rows))
         ids = torch.full((len(rows), width), self._pad, dtype=torch.long)
         new = torch.zeros((len(rows), width), dtype=torch.long)
         for i, row in enumerate(rows):
