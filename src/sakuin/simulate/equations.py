@@ -10,12 +10,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_TERM = r"(?:\d+(?:\.\d+)?|½)?\s*(?:\*|[A-Z][A-Za-z0-9]*)(?:\*|\((?:g|ads)\))?"
+_NAMED_TERM = (
+    r"(?P<coefficient>\d+(?:\.\d+)?|½)?\s*(?P<species>\*|[A-Z][A-Za-z0-9]*)(?P<mark>\*|\((?:g|ads)\))?"
+)
+_TERM = re.sub(r"\?P<\w+>", "?:", _NAMED_TERM)  # the same grammar, repeatable inside a side
 _SIDE = rf"{_TERM}(?:\s*\+\s*{_TERM})*"
 _EQUATION = re.compile(rf"(?P<left>{_SIDE})\s*(?:→|->|=>|⇒|⟶|＝＞|＝>)\s*(?P<right>{_SIDE})")
-_PARTS = re.compile(
-    r"^(?P<coefficient>\d+(?:\.\d+)?|½)?\s*(?P<species>\*|[A-Z][A-Za-z0-9]*)(?P<mark>\*|\((?:g|ads)\))?$"
-)
+_PARTS = re.compile(rf"^{_NAMED_TERM}$")
 
 
 @dataclass(frozen=True)
