@@ -40,16 +40,21 @@ from sakuin.classify.features import text_features
 from sakuin.classify.task import Label, Task
 from sakuin.config import load_settings
 from sakuin.models import load_model
+from sakuin.models.base import LocalLanguageModel, ScoreRequest
 from sakuin.models.packaged import PACKAGED_MODELS
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "jglue"
 RESULTS = Path(__file__).parent / "results" / "classify.json"
 NLI_LABELS = ("entailment", "contradiction", "neutral")
 SHOTS = 2  # solved examples per label in the main comparison
+BOUND = "bound: bare forward over items"
 MAX_SHOTS = 8  # examples are drawn from the first items of the file; these are never evaluated
 NOTES = {
     "jnli_examples": f"{SHOTS} solved examples per label (the sweep: other counts), taken from the start "
     f"of the validation file; the first {MAX_SHOTS} per label are never evaluated",
+    "bound": f"'{BOUND}' runs the model over each item's own tokens only (no instruction, examples or "
+    "labels; one single-token read), batched like score: the least any engine that runs the model once per "
+    "item costs with these kernels, so score's ceiling",
     "warm_up": "every engine labels the generate sample once before it is timed: in bfloat16, oneDNN "
     "builds a kernel per new matrix shape (about a second each), a one-off cost per process that is "
     "not per item",
@@ -107,6 +112,19 @@ def timed(engine: Engine, rows: Sequence[Row]) -> tuple[np.ndarray, float]:
     return probabilities, time.perf_counter() - start
 
 
+def forward_bound(model: LocalLanguageModel, task: Task, rows: Sequence[Row]) -> float:
+    """Items/s of the model's forward pass over each item's own tokens, through score's code path.
+
+    No shared prompt and one single-token read per item: what any engine that runs the model
+    once per item costs at least with these kernels, and so the most ``score`` could reach.
+    """
+    requests = [ScoreRequest(task.query(row), ["x"]) for row in rows]
+    model.score_batch(requests[:64], relative=True)  # warm-up
+    start = time.perf_counter()
+    model.score_batch(requests, relative=True)
+    return len(rows) / (time.perf_counter() - start)
+
+
 def nli_metrics(probabilities: np.ndarray, rows: Sequence[Row]) -> dict[str, float]:
     predicted = predicted_labels(probabilities, NLI_LABELS)
     gold = [row["label"] for row in rows]
@@ -158,6 +176,11 @@ def main() -> None:
         run("JNLI", name, engine, sampled, "generate sample")
     run("JNLI", "score", ScoreEngine(model, task), evaluated, "all")
     teacher_probabilities = run("JNLI", "score first-token", first_token, evaluated, "all")
+    if isinstance(model, LocalLanguageModel):
+        bound = round(forward_bound(model, task, evaluated), 2)
+        results.append(
+            {"dataset": "JNLI", "engine": BOUND, "items": "all", "n": len(evaluated), "items_per_s": bound}
+        )
 
     features = text_features(model, "embeddings")
     distill = DistillEngine(first_token, features, sample_size=args.sample, margin=args.margin)

@@ -43,7 +43,7 @@ class ModelSettings(BaseModel):
     )
     context_length: int = Field(4096, ge=64, description="Context window to allocate, in tokens.")
     threads: int | None = Field(None, ge=1, description="CPU threads; default: all cores.")
-    batch_size: int = Field(16, ge=1, description="Sequences per forward pass when scoring in batches.")
+    batch_size: int = Field(32, ge=1, description="Sequences per forward pass when scoring in batches.")
     precision: Literal["float32", "bfloat16", "auto"] = Field(
         "float32",
         description="transformers backend: weights and activations in float32 (exact), bfloat16 "

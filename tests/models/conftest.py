@@ -1,8 +1,9 @@
 """A tiny randomly initialised Gemma-3-shaped model with its own byte-level tokenizer.
 
 It has sliding-window and full-attention layers like the real model (with a window of 8 tokens,
-so short texts already cross it) and builds in about a second: mechanics are tested here,
-behaviour on the packaged model.
+so short texts already cross it; a twin with a wide window is where rows attend to a shared
+prefix without copies) and builds in about a second: mechanics are tested here, behaviour on
+the packaged model.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ CORPUS = [
 ] * 20
 
 
-def build_tiny_model(directory: Path) -> Path:
+def build_tiny_model(directory: Path, *, sliding_window: int = 8) -> Path:
     tokenizer = Tokenizer(models.BPE())
     tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     tokenizer.decoder = decoders.ByteLevel()
@@ -47,7 +48,7 @@ def build_tiny_model(directory: Path) -> Path:
         num_attention_heads=2,
         num_key_value_heads=1,
         head_dim=16,
-        sliding_window=8,
+        sliding_window=sliding_window,
         layer_types=["sliding_attention", "full_attention", "sliding_attention", "full_attention"],
         max_position_embeddings=512,
         pad_token_id=0,
@@ -67,3 +68,14 @@ def tiny_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def tiny(tiny_dir: Path, tmp_path: Path) -> TransformersModel:
     return TransformersModel.load(tiny_dir, tmp_path, name="tiny", context_length=256, batch_size=4)
+
+
+@pytest.fixture(scope="session")
+def tiny_wide_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tiny model with a window wide enough for the test prompts: shared-prefix attention applies."""
+    return build_tiny_model(tmp_path_factory.mktemp("tiny-wide-model"), sliding_window=256)
+
+
+@pytest.fixture
+def tiny_wide(tiny_wide_dir: Path, tmp_path: Path) -> TransformersModel:
+    return TransformersModel.load(tiny_wide_dir, tmp_path, name="tiny-wide", context_length=256, batch_size=4)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
 
 from sakuin.errors import ChatTemplateMissingError, ContextOverflowError, EmptyPromptError
+from sakuin.models import shared_prefix
 from sakuin.models.base import LocalLanguageModel, Message, ScoreRequest
 from sakuin.models.transformers import TransformersModel
 
@@ -124,9 +127,13 @@ def test_relative_scores_differ_from_exact_by_one_constant_per_request(tiny: Tra
         assert abs(offsets[0]) > 1e-3  # ... and it is the normaliser, which was really skipped
 
 
-def test_bfloat16_precision_scores_close_to_float32(tiny_dir, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    exact = TransformersModel.load(tiny_dir, tmp_path, name="tiny", context_length=256)
-    fast = TransformersModel.load(tiny_dir, tmp_path, name="tiny", context_length=256, precision="bfloat16")
+@pytest.mark.parametrize("directory", ["tiny_dir", "tiny_wide_dir"])
+def test_bfloat16_precision_scores_close_to_float32(
+    directory: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    weights = request.getfixturevalue(directory)
+    exact = TransformersModel.load(weights, tmp_path, name="tiny", context_length=256)
+    fast = TransformersModel.load(weights, tmp_path, name="tiny", context_length=256, precision="bfloat16")
     assert next(fast.model.parameters()).dtype == torch.bfloat16
     reference = np.concatenate(exact.score_batch(REQUESTS, shared_prefix=SHARED))
     approximate = np.concatenate(fast.score_batch(REQUESTS, shared_prefix=SHARED))
@@ -138,7 +145,7 @@ def test_two_pass_scoring_behind_padded_items_equals_manual_sums(tiny: Transform
     """Items of different lengths, labels of several tokens: the second pass reads labels behind padding."""
     requests = [ScoreRequest("Paris", [" Tokyo", "京"]), ScoreRequest("The capital of", [" Paris", "本"])]
     layout = tiny.layout(requests, "", use_cache=False)
-    assert tiny._padding_is_harmless(layout)  # everything within the window of 8: the two-pass path
+    assert tiny._fits_window(layout)  # everything within the window of 8: the two-pass path
     assert len({len(p) for p in layout.prefixes}) == 2
     assert any(len(c) > 1 for conts in layout.continuations for c in conts)
     assert tiny.bos_token_id is not None
@@ -150,3 +157,27 @@ def test_two_pass_scoring_behind_padded_items_equals_manual_sums(tiny: Transform
         for r in requests
     ]
     assert np.allclose(tiny.score_batch(requests, use_cache=False), expected, atol=1e-4)
+
+
+def test_rows_attend_to_the_uncopied_shared_prefix_exactly(tiny_wide: TransformersModel) -> None:
+    """Prefix attended once for all rows, rows' own tokens under their mask, halves merged."""
+    layout = tiny_wide.layout(REQUESTS, SHARED, use_cache=True)
+    assert tiny_wide._fits_window(layout)
+    assert tiny_wide.model.config._attn_implementation == shared_prefix.NAME
+    assert tiny_wide.bos_token_id is not None
+    head = [tiny_wide.bos_token_id, *tiny_wide.tokenize(SHARED)]
+    tokens = tiny_wide.tokenize
+    expected = [
+        [manual_sum(tiny_wide, head + tokens(r.prefix), tokens(c)) for c in r.continuations] for r in REQUESTS
+    ]
+    exact = tiny_wide.score_batch(REQUESTS, shared_prefix=SHARED)
+    assert np.allclose(np.concatenate(exact), np.concatenate(expected), atol=1e-4)
+    # relative scores: one constant off per request (empty continuations aside, which score 0)
+    relative = tiny_wide.score_batch(REQUESTS[:2], shared_prefix=SHARED, relative=True)
+    assert all(np.ptp(np.array(e) - np.array(r)) < 1e-4 for e, r in zip(expected, relative, strict=False))
+    # without a shared prefix (generation, hidden states) the same function is plain attention
+    ids = torch.tensor([tiny_wide._prompt_tokens("日本の首都は東京です。")])
+    with torch.inference_mode():
+        ours = tiny_wide.model(input_ids=ids).logits
+        tiny_wide.model.set_attn_implementation("eager")
+        assert torch.allclose(ours, tiny_wide.model(input_ids=ids).logits, atol=1e-5)

@@ -2,7 +2,8 @@
 
 A GGUF is dequantised to fp32 once (about 40 s for Gemma 3 270M) and saved as a Hugging Face
 checkpoint in the data directory; later loads take seconds. Scoring pads rows into batches behind
-a KV cache of the shared prefix and projects to the vocabulary only at the positions it reads.
+the shared prefix (attended as one uncopied KV cache, see ``shared_prefix``) and projects to the
+vocabulary only at the positions it reads.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from sakuin.models.base import Message, ScoreRequest
 from sakuin.models.local import LocalModelBase, ScoreLayout
 from sakuin.models.logprobs import Read, ScoreRow, build_rows, empty_scores
 from sakuin.models.packaged import check_gguf
+from sakuin.models.shared_prefix import SharedPrefix, install
 
 
 def convert_gguf(gguf: Path, models_dir: Path) -> Path:
@@ -77,7 +79,7 @@ class TransformersModel(LocalModelBase):
         *,
         name: str,
         context_length: int,
-        batch_size: int = 16,
+        batch_size: int = 32,
     ) -> None:
         self.model = model.train(False)
         self.tokenizer = tokenizer
@@ -95,6 +97,7 @@ class TransformersModel(LocalModelBase):
         self._eos = {int(i) for i in [*eos_ids, tokenizer.eos_token_id] if i is not None}
         self._pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
         self._prefix_cache: tuple[tuple[int, ...], Any] | None = None
+        self._attends_to_shared_prefix = install(self.model)
         # In bfloat16, oneDNN builds a kernel for every new matrix shape (about a second each),
         # which on a small table costs more than padding rows to a multiple of 8 tokens does.
         self._width_step = 8 if model.dtype == torch.bfloat16 else 1
@@ -108,7 +111,7 @@ class TransformersModel(LocalModelBase):
         name: str,
         context_length: int,
         threads: int | None = None,
-        batch_size: int = 16,
+        batch_size: int = 32,
         precision: str = "float32",
     ) -> TransformersModel:
         """Load a Hugging Face directory, or a GGUF through its converted checkpoint."""
@@ -186,7 +189,9 @@ class TransformersModel(LocalModelBase):
         layout = self.layout(requests, shared_prefix, use_cache)
         scores = empty_scores(layout.continuations)
         cache = self._cache_for(layout.cached) if layout.cached else None
-        two_pass = self._padding_is_harmless(layout)
+        two_pass = self._fits_window(layout)
+        shares = cache is not None and two_pass and self._attends_to_shared_prefix
+        shared = SharedPrefix.from_cache(cache) if shares else None
         read_in_row = (
             [[cont[:1] for cont in conts] for conts in layout.continuations]
             if two_pass
@@ -198,16 +203,19 @@ class TransformersModel(LocalModelBase):
         tails = layout if two_pass else None
         for start in range(0, len(rows), self.batch_size):
             chunk = rows[start : start + self.batch_size]
-            for read, value in self._score_rows(chunk, cache, len(layout.cached), relative, tails):
+            behind = shared if shared is not None else cache
+            for read, value in self._score_rows(chunk, behind, len(layout.cached), relative, tails):
                 scores[read.request][read.continuation] = value
         return scores
 
-    def _padding_is_harmless(self, layout: ScoreLayout) -> bool:
-        """Whether continuations may be scored in a second pass behind their padded items.
+    def _fits_window(self, layout: ScoreLayout) -> bool:
+        """Whether prefix, padded items and continuations fit inside every sliding window.
 
-        Padding then sits between an item and its continuation. Masked, it is invisible to full
-        attention, but a sliding-window layer counts it as distance and may drop real tokens, so
-        with such layers the second pass is used only when everything fits inside the window.
+        Only then may continuations be scored in a second pass behind their padded items, and
+        rows attend to a shared prefix without copying it. Padding sits between an item and its
+        continuation: masked, it is invisible to full attention, but a sliding-window layer
+        counts it as distance and may drop real tokens; and the shared prefix is attended to
+        without any window.
         """
         window = getattr(self.model.config, "sliding_window", None)
         if not window or "sliding_attention" not in (getattr(self.model.config, "layer_types", None) or []):
@@ -230,23 +238,32 @@ class TransformersModel(LocalModelBase):
         return self._prefix_cache[1]
 
     def _score_rows(
-        self, rows: list[ScoreRow], prefix_cache: Any, past: int, relative: bool, tails: ScoreLayout | None
+        self,
+        rows: list[ScoreRow],
+        prefix: SharedPrefix | Any,
+        past: int,
+        relative: bool,
+        tails: ScoreLayout | None,
     ) -> list[tuple[Read, float]]:
         """The score of every read of ``rows`` (see ``relative`` in :meth:`score_batch`).
 
-        With ``tails``, rows hold items only and each read is a continuation's first token; the
-        rest of every longer continuation is then read in a second pass behind the items' own KV
-        cache, so an item's tokens are evaluated once however many labels it has.
+        ``prefix`` is what the rows follow: a :class:`SharedPrefix` every row attends to as it
+        is, a KV cache to copy for each row, or None. With ``tails``, rows hold items only and
+        each read is a continuation's first token; the rest of every longer continuation is
+        then read in a second pass behind the items' own KV cache, so an item's tokens are
+        evaluated once however many labels it has.
         """
-        cache = None
-        if prefix_cache is not None:
-            cache = copy.deepcopy(prefix_cache)  # the forward pass appends to it
+        cache, so_far, extra = None, 0, {}
+        if isinstance(prefix, SharedPrefix):
+            extra = {"shared_prefix": prefix}
+        elif prefix is not None:
+            cache, so_far = copy.deepcopy(prefix), past  # the forward pass appends to it
             cache.batch_repeat_interleave(len(rows))
         reads = [(i, read) for i, row in enumerate(rows) for read in row.reads]
         full = [tails.continuations[read.request][read.continuation] for _, read in reads] if tails else []
         keep = any(len(cont) > 1 for cont in full)
         tokens = [row.tokens for row in rows]
-        hidden, mask, cache = self._forward(tokens, cache, past, [past] * len(rows), keep=keep)
+        hidden, mask, cache = self._forward(tokens, cache, so_far, [past] * len(rows), keep=keep, **extra)
         which = torch.tensor([i for i, read in reads for _ in read.positions])
         where = torch.tensor([p for _, read in reads for p in read.positions])
         owner = torch.tensor([k for k, (_, read) in enumerate(reads) for _ in read.positions])
@@ -264,7 +281,7 @@ class TransformersModel(LocalModelBase):
             cache.batch_select_indices(source)
             tail_tokens = [full[k][:-1] for k in longer]
             starts = [past + len(rows[int(i)].tokens) for i in source]
-            tail_states, _, _ = self._forward(tail_tokens, cache, mask[source], starts, keep=False)
+            tail_states, _, _ = self._forward(tail_tokens, cache, mask[source], starts, keep=False, **extra)
             row_of = torch.tensor([n for n, tail in enumerate(tail_tokens) for _ in tail])
             at = torch.tensor([j for tail in tail_tokens for j in range(len(tail))])
             tail_targets = torch.tensor([t for k in longer for t in full[k][1:]])
@@ -273,13 +290,21 @@ class TransformersModel(LocalModelBase):
         return [(read, float(total)) for (_, read), total in zip(reads, totals, strict=True)]
 
     def _forward(
-        self, rows: list[list[int]], cache: Any, mask_so_far: Any, starts: list[int], *, keep: bool
+        self,
+        rows: list[list[int]],
+        cache: Any,
+        mask_so_far: Any,
+        starts: list[int],
+        *,
+        keep: bool,
+        **extra: Any,
     ) -> tuple[torch.Tensor, torch.Tensor, Any]:
         """Hidden states of right-padded ``rows`` behind ``cache``, each row from its own position.
 
         ``mask_so_far`` is the attention mask of what the cache holds: an int for a prefix every
-        row shares in full, or a (rows, cached) tensor when earlier rows were padded. Returns the
-        hidden states, the mask extended by these rows, and the cache when ``keep``.
+        row shares in full, or a (rows, cached) tensor when earlier rows were padded. ``extra``
+        goes to the attention functions (a shared prefix). Returns the hidden states, the mask
+        extended by these rows, and the cache when ``keep``.
         """
         width = self._padded(max(len(row) for row in rows))
         ids = torch.full((len(rows), width), self._pad, dtype=torch.long)
@@ -300,6 +325,7 @@ class TransformersModel(LocalModelBase):
             position_ids=positions,
             cache=cache,
             use_cache=keep or cache is not None,
+            **extra,
         )
         return output.last_hidden_state, mask, output.cache if keep else None
 
