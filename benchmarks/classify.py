@@ -279,6 +279,19 @@ def add_score_scaling(args: argparse.Namespace, engine: ScoreEngine, rows: list[
     RESULTS.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
+def separately_measured(scaling: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Sizes the last results file had from ``--score-scaling-only`` and this run did not measure.
+
+    Those runs take the better part of an hour, so a main run keeps them (they stay marked
+    ``measured_separately``) rather than dropping them.
+    """
+    if not RESULTS.is_file():
+        return []
+    measured = {(e["engine"], e["items"]) for e in scaling}
+    previous = json.loads(RESULTS.read_text(encoding="utf-8")).get("scaling") or []
+    return [e for e in previous if e.get("measured_separately") and (e["engine"], e["items"]) not in measured]
+
+
 def choice_metrics(probabilities: np.ndarray, rows: Sequence[Row]) -> dict[str, float]:
     answered = probabilities.sum(axis=1) > 0
     right = (probabilities.argmax(axis=1) == np.array([r["label"] for r in rows])) & answered
@@ -465,6 +478,7 @@ def write_results(
             table("Ray (local one-node cluster) vs local, small file", tuple(ray_overhead[0]), ray_overhead)
         )
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    scaling = scaling + separately_measured(scaling)
     document = {
         "model": settings.model.name,
         "backend": settings.model.backend,
