@@ -25,7 +25,7 @@ CORPUS = [
 ] * 20
 
 
-def build_tiny_model(directory: Path, *, sliding_window: int = 8) -> Path:
+def build_tiny_model(directory: Path, *, sliding_window: int = 8, key_value_heads: int = 1) -> Path:
     tokenizer = Tokenizer(models.BPE())
     tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     tokenizer.decoder = decoders.ByteLevel()
@@ -45,8 +45,8 @@ def build_tiny_model(directory: Path, *, sliding_window: int = 8) -> Path:
         hidden_size=32,
         intermediate_size=64,
         num_hidden_layers=4,
-        num_attention_heads=2,
-        num_key_value_heads=1,
+        num_attention_heads=2 * key_value_heads,
+        num_key_value_heads=key_value_heads,
         head_dim=16,
         sliding_window=sliding_window,
         layer_types=["sliding_attention", "full_attention", "sliding_attention", "full_attention"],
@@ -72,8 +72,9 @@ def tiny(tiny_dir: Path, tmp_path: Path) -> TransformersModel:
 
 @pytest.fixture(scope="session")
 def tiny_wide_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The tiny model with a window wide enough for the test prompts: shared-prefix attention applies."""
-    return build_tiny_model(tmp_path_factory.mktemp("tiny-wide-model"), sliding_window=256)
+    """A window wide enough for the test prompts, so shared-prefix attention applies; two key/value
+    heads, each shared by two query heads, so grouped queries are regrouped per key/value head."""
+    return build_tiny_model(tmp_path_factory.mktemp("tiny-wide-model"), sliding_window=256, key_value_heads=2)
 
 
 @pytest.fixture
