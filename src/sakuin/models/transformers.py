@@ -194,7 +194,7 @@ class TransformersModel(LocalModelBase):
         cache = self._cache_for(layout.cached) if layout.cached else None
         two_pass = self._fits_window(layout)
         shares = cache is not None and two_pass and self._attends_to_shared_prefix
-        shared = SharedPrefix.from_cache(cache) if shares else None
+        behind = SharedPrefix.from_cache(cache) if shares else cache
         read_in_row = (
             [[cont[:1] for cont in conts] for conts in layout.continuations]
             if two_pass
@@ -206,7 +206,6 @@ class TransformersModel(LocalModelBase):
         tails = layout if two_pass else None
         for start in range(0, len(rows), self.batch_size):
             chunk = rows[start : start + self.batch_size]
-            behind = shared if shared is not None else cache
             for read, value in self._score_rows(chunk, behind, len(layout.cached), relative, tails):
                 scores[read.request][read.continuation] = value
         return scores
