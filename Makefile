@@ -24,12 +24,13 @@ export CMAKE_BUILD_PARALLEL_LEVEL ?= $(shell nproc)
 setup: system-packages $(STAMP)
 
 # Debian's Chromium drives the browser tests (Playwright with executable_path, never
-# `playwright install`); the CJK fonts make Japanese readable in their screenshots.
-SYSTEM_PACKAGES := chromium fonts-noto-cjk
+# `playwright install`); the CJK fonts make Japanese readable in their screenshots; bubblewrap is
+# the operating-system sandbox every simulation script runs in (libseccomp2 compiles its filter).
+SYSTEM_PACKAGES := chromium fonts-noto-cjk bubblewrap libseccomp2
 system-packages:
 	@dpkg -s $(SYSTEM_PACKAGES) >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y $(SYSTEM_PACKAGES); \
-	  else echo "as root: apt-get install -y $(SYSTEM_PACKAGES) (needed by tests/server/test_browser.py)" >&2; fi; }
+	  else echo "as root: apt-get install -y $(SYSTEM_PACKAGES) (browser tests, simulation sandbox)" >&2; fi; }
 
 # torch comes first and exactly as 2.13.0, the CPU wheel on this machine's disk; the project's
 # own range (torch>=2.13.0) is then already satisfied and pip never pulls a CUDA build.

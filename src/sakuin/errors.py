@@ -76,6 +76,10 @@ class SimulationCancelledError(SakuinError):
     """A running simulation was cancelled by its caller."""
 
 
+class SandboxUnavailableError(SakuinError):
+    """The operating-system sandbox cannot start here, so a model-written script is not run at all."""
+
+
 class SandboxLimitError(SimulationFailedError):
     """The sandbox killed a simulation at a limit: time, CPU, memory, output, network or file writes."""
 

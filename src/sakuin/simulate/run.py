@@ -98,6 +98,7 @@ def run_simulation(
         folder,
         limits_for(spec.calculator, settings),
         filename=SCRIPT_NAME,
+        model_written=False,  # a template filled from a validated spec
         on_event=on_event,
         should_cancel=should_cancel,
     )

@@ -2,21 +2,22 @@
 
 The walls, from outside in:
 
+- an operating-system sandbox (:mod:`sakuin.simulate.walls`): bubblewrap namespaces (user, PID,
+  network, IPC, UTS, mount), no capabilities, a file system of read-only system and Python folders
+  with the run's scratch folder the one writable place, and a seccomp filter that refuses new
+  processes, tracing, mounts and non-local sockets. These hold against native code, which the
+  scientific stack makes one line away (``numpy.ctypeslib``). Where they cannot start, a script a
+  model wrote is refused and a template script from a validated spec runs behind the walls below;
+- rlimits: CPU time, address space (torch reserves a lot of it, so the limit is per calculator),
+  file size and processes; a wall-clock deadline, an output budget and a scratch-folder disk budget
+  enforced by this runner, which kills the whole process group;
+- a scrubbed environment: nothing of the caller's variables, tokens or paths reaches the script,
+  except the BLAS/OpenMP settings that guard numerical correctness on some processors;
 - a static check of the script's imports (and of ``eval``/``exec``-style escapes) against an
-  allow-list, before anything runs;
-- a new network namespace (``unshare --net``) where the system allows it, so there is no network
-  at all; an audit hook inside the process also kills it on the first connect, send, name lookup
-  or non-loopback bind, which is the whole network wall where ``unshare`` is unavailable;
-- the scratch directory as working directory and as HOME/TMPDIR/cache directories, and an audit
-  hook that kills the process on any write, delete, rename or subprocess outside it;
-- rlimits: CPU time, address space (torch reserves a lot of it, so the limit is per calculator)
-  and file size; a wall-clock deadline and an output budget enforced by this runner, which kills
-  the whole process group;
-- a scrubbed environment (nothing of the caller's variables, tokens or paths reaches the script).
+  allow-list, and an audit hook in the interpreter that stops writes outside scratch, sockets and
+  subprocesses: the fast, readable first errors for accidents and naive code.
 
-The audit hooks stop accidents and naive code, not a determined attacker who reaches native code
-(ctypes is importable by the libraries the script needs); the static check keeps the script itself
-to the scientific stack. Progress comes as JSON lines on standard output (see ``script.py``).
+Progress comes as JSON lines on standard output (see ``script.py``).
 """
 
 from __future__ import annotations
@@ -42,10 +43,13 @@ from typing import Any
 
 from sakuin.errors import (
     SandboxLimitError,
+    SandboxUnavailableError,
     ScriptRejectedError,
     SimulationCancelledError,
     SimulationFailedError,
 )
+from sakuin.simulate.seccomp import filter_descriptor
+from sakuin.simulate.walls import INSTALL_HINT, Walls, sandbox_command, walls_here
 
 ALLOWED_IMPORTS = frozenset(
     {
@@ -60,6 +64,13 @@ FORBIDDEN_NAMES = frozenset({"eval", "exec", "compile", "__import__", "breakpoin
 VIOLATION_EXIT = 86
 """Exit status of a process the audit hook killed (its reason is the last JSON line it printed)."""
 
+NUMERICAL_SETTINGS = ("OPENBLAS_", "GOTO_", "OMP_", "KMP_", "MKL_", "BLIS_")
+"""Prefixes of the caller's variables a script inherits: BLAS/OpenMP kernel choices such as
+``OPENBLAS_CORETYPE`` guard correctness on some processors, and results should not depend on
+whether they ran inside the sandbox. Thread counts are the run's own (``Limits.threads``)."""
+
+DISK_CHECK_SECONDS = 0.2
+
 Event = dict[str, Any]
 
 
@@ -72,6 +83,8 @@ class Limits:
     memory_bytes: int = 2 * 2**30
     output_bytes: int = 8 * 2**20
     file_bytes: int = 256 * 2**20
+    scratch_bytes: int = 2 * 2**30
+    processes: int = 512
     threads: int = 2
 
 
@@ -114,7 +127,7 @@ def check_script(source: str) -> None:
 # Runs inside the sandboxed interpreter before the script: the audit hook that guards writes,
 # sockets and subprocesses. Kept as source text because it executes in the child process.
 BOOTSTRAP = r"""
-import json, os, runpy, sys
+import json, os, runpy, sys, traceback
 
 SCRATCH = os.path.realpath(os.getcwd())
 WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
@@ -165,10 +178,21 @@ def hook(event, args):
         kill("process", f"started a process ({event})")
 
 
+def refused_socket(error):
+    # the OS sandbox's seccomp filter refuses non-local sockets when they are made, before connect
+    frames = traceback.walk_tb(error.__traceback__)
+    return any(os.path.basename(frame.f_code.co_filename) == "socket.py" for frame, _ in frames)
+
+
 sys.addaudithook(hook)
 script = sys.argv[1]
 sys.argv = sys.argv[1:]
-runpy.run_path(script, run_name="__main__")
+try:
+    runpy.run_path(script, run_name="__main__")
+except PermissionError as error:
+    if refused_socket(error):
+        kill("network", "network access (a socket was refused)")
+    raise
 """.replace("%(exit)d", str(VIOLATION_EXIT))
 
 
@@ -184,9 +208,12 @@ def network_namespace_available() -> bool:
 
 def _environment(scratch: Path, limits: Limits) -> dict[str, str]:
     threads = str(limits.threads)
+    numerical = {k: v for k, v in os.environ.items() if k.startswith(NUMERICAL_SETTINGS)}
     return {
+        **numerical,
         "PATH": "/usr/local/bin:/usr/bin:/bin",
         "HOME": str(scratch),
+        "USER": "sandbox",
         "TMPDIR": str(scratch / "tmp"),
         "XDG_CACHE_HOME": str(scratch / ".cache"),
         "MPLCONFIGDIR": str(scratch / ".cache" / "matplotlib"),
@@ -203,6 +230,7 @@ def _set_limits(limits: Limits) -> Callable[[], None]:
         resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds + 5))
         resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
         resource.setrlimit(resource.RLIMIT_FSIZE, (limits.file_bytes, limits.file_bytes))
+        resource.setrlimit(resource.RLIMIT_NPROC, (limits.processes, limits.processes))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
     return apply
@@ -214,69 +242,120 @@ def run_script(
     limits: Limits,
     *,
     filename: str = "simulate.py",
+    model_written: bool = True,
+    walls: Walls | None = None,
     on_event: Callable[[Event], None] | None = None,
     should_cancel: Callable[[], bool] | None = None,
 ) -> RunResult:
     """Check ``source``, write it into ``scratch`` and run it there within ``limits``.
 
-    ``on_event`` gets each JSON line the script prints, as it arrives, in the calling thread;
-    ``should_cancel`` is polled about ten times a second and stops the run when it returns True.
-    Raises :class:`ScriptRejectedError` before running, :class:`SandboxLimitError` when a limit
-    killed the run, :class:`SimulationCancelledError`, or :class:`SimulationFailedError` when the
-    script exited with an error. Files the script wrote stay in ``scratch`` in every case.
+    ``model_written`` is False only for template scripts made from a validated spec: those may
+    still run where the OS sandbox is down; anything else is refused there with
+    :class:`SandboxUnavailableError`. ``walls`` defaults to what this machine offers
+    (:func:`sakuin.simulate.walls.walls_here`). ``on_event`` gets each JSON line the script prints,
+    as it arrives, in the calling thread; ``should_cancel`` is polled about ten times a second and
+    stops the run when it returns True. Raises :class:`ScriptRejectedError` before running,
+    :class:`SandboxLimitError` when a limit killed the run, :class:`SimulationCancelledError`, or
+    :class:`SimulationFailedError` when the script exited with an error. Files the script wrote
+    stay in ``scratch`` in every case.
     """
     check_script(source)
+    walls = walls or walls_here()
+    if model_written and not walls.os_sandbox:
+        raise SandboxUnavailableError(
+            f"a model-written script runs only inside the OS sandbox, and it is down here "
+            f"({walls.reason}); {INSTALL_HINT}"
+        )
     scratch = scratch.resolve()
     (scratch / "tmp").mkdir(parents=True, exist_ok=True)
     (scratch / filename).write_text(source, encoding="utf-8")
     command = [sys.executable, "-I", "-B", "-c", BOOTSTRAP, filename]
-    if network_namespace_available():
+    seccomp = filter_descriptor() if walls.os_sandbox else None
+    if seccomp is not None:
+        command = sandbox_command(walls, scratch, seccomp, command)
+    elif network_namespace_available():
         command = ["unshare", "--net", "--", *command]
     started = time.monotonic()
     with tempfile.TemporaryFile() as stderr:
-        process = subprocess.Popen(
-            command,
-            cwd=scratch,
-            env=_environment(scratch, limits),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=stderr,
-            start_new_session=True,
-            preexec_fn=_set_limits(limits),  # only setrlimit, before exec
-        )
+        try:
+            process = subprocess.Popen(
+                command,
+                cwd=scratch,
+                env=_environment(scratch, limits),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=stderr,
+                start_new_session=True,
+                pass_fds=() if seccomp is None else (seccomp,),
+                preexec_fn=_set_limits(limits),  # only setrlimit, before exec
+            )
+        finally:
+            if seccomp is not None:
+                os.close(seccomp)
         result = RunResult(returncode=0)
-        lines: queue.Queue[str | None] = queue.Queue()
-        reader = threading.Thread(target=_read_lines, args=(process, lines), daemon=True)
-        reader.start()
-        stopped: tuple[str, str] | None = None
-        output = 0
-        while True:
-            try:
-                line = lines.get(timeout=0.1)
-            except queue.Empty:
-                line = ""
-            if line is None:
-                break
-            if line:
-                output += len(line)
-                _take(line, result, on_event)
-            if stopped:
-                continue
-            if output > limits.output_bytes:
-                stopped = ("output", f"printed more than {limits.output_bytes // 2**20} MiB of output")
-            elif time.monotonic() - started > limits.wall_seconds:
-                stopped = ("wall", f"ran longer than the wall-clock limit of {limits.wall_seconds:g} s")
-            elif should_cancel is not None and should_cancel():
-                stopped = ("cancelled", "cancelled")
-            if stopped:
-                _kill_group(process)
-        result.returncode = process.wait()
-        reader.join()
+        stopped = _watch(process, scratch, limits, result, on_event, should_cancel, started)
+        if seccomp is not None and 128 < result.returncode < 128 + signal.NSIG:
+            result.returncode = 128 - result.returncode  # bwrap reports a signalled child as 128 + signal
         result.seconds = time.monotonic() - started
         stderr.seek(0)
         result.stderr_tail = stderr.read()[-4000:].decode("utf-8", errors="replace")
     _raise_for_failure(result, stopped, limits)
     return result
+
+
+def _watch(
+    process: subprocess.Popen[bytes],
+    scratch: Path,
+    limits: Limits,
+    result: RunResult,
+    on_event: Callable[[Event], None] | None,
+    should_cancel: Callable[[], bool] | None,
+    started: float,
+) -> tuple[str, str] | None:
+    """Stream the run's lines into ``result`` and kill it at the first limit it crosses."""
+    lines: queue.Queue[str | None] = queue.Queue()
+    reader = threading.Thread(target=_read_lines, args=(process, lines), daemon=True)
+    reader.start()
+    stopped: tuple[str, str] | None = None
+    output = 0
+    disk_checked = started
+    while True:
+        try:
+            line = lines.get(timeout=0.1)
+        except queue.Empty:
+            line = ""
+        if line is None:
+            break
+        if line:
+            output += len(line)
+            _take(line, result, on_event)
+        if stopped:
+            continue
+        now = time.monotonic()
+        if output > limits.output_bytes:
+            stopped = ("output", f"printed more than {limits.output_bytes // 2**20} MiB of output")
+        elif now - started > limits.wall_seconds:
+            stopped = ("wall", f"ran longer than the wall-clock limit of {limits.wall_seconds:g} s")
+        elif should_cancel is not None and should_cancel():
+            stopped = ("cancelled", "cancelled")
+        elif now - disk_checked > DISK_CHECK_SECONDS:
+            disk_checked = now
+            if _folder_bytes(scratch) > limits.scratch_bytes:
+                stopped = ("disk", f"wrote more than {limits.scratch_bytes / 2**20:g} MiB into its folder")
+        if stopped:
+            _kill_group(process)
+    result.returncode = process.wait()
+    reader.join()
+    return stopped
+
+
+def _folder_bytes(folder: Path) -> int:
+    """Disk space the files below ``folder`` take (allocated blocks, so sparse files count as written)."""
+    total = 0
+    for path in folder.rglob("*"):
+        with contextlib.suppress(OSError):
+            total += path.lstat().st_blocks * 512
+    return total
 
 
 def _read_lines(process: subprocess.Popen[bytes], lines: queue.Queue[str | None]) -> None:
@@ -317,6 +396,10 @@ def _raise_for_failure(result: RunResult, stopped: tuple[str, str] | None, limit
     violation = next((e for e in reversed(result.events) if e["event"] == "sandbox_violation"), None)
     if code == VIOLATION_EXIT and violation:
         raise SandboxLimitError(str(violation["limit"]), f"the simulation was killed: {violation['what']}")
+    if code == -signal.SIGXFSZ or (code != 0 and "File too large" in result.stderr_tail):
+        raise SandboxLimitError(
+            "file", f"the simulation was killed: it wrote a file over {limits.file_bytes / 2**20:g} MiB"
+        )
     if code in (-signal.SIGXCPU, -signal.SIGKILL) and "MemoryError" not in result.stderr_tail:
         raise SandboxLimitError(
             "cpu", f"the simulation was killed at its CPU-time limit of {limits.cpu_seconds} s"
