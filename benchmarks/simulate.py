@@ -12,10 +12,13 @@
 
 3. The new kinds of spec with the default potential: CO adsorbed C-down on Pt(111) (energy and
    geometry), the CO* + O* → CO2 reaction energy on Pt(111), and 2 H2 + O2 → 2 H2O in the gas.
+4. The OS sandbox's cost: the same small script (numpy imported, one JSON line) run through
+   ``run_script`` inside bubblewrap + seccomp and with the OS sandbox off (the walls inside Python
+   only), alternating, so the difference per run is measured side by side (goal: < 50 ms).
 
 Prints a table and writes ``benchmarks/results/simulate.json``.
 
-    .venv/bin/python benchmarks/simulate.py [--part all|specs|seed|kinds]
+    .venv/bin/python benchmarks/simulate.py [--part all|specs|seed|kinds|sandbox]
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import argparse
 import json
 import os
 import platform
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -40,7 +44,9 @@ from sakuin.config import SimulateSettings, load_settings
 from sakuin.errors import SakuinError
 from sakuin.models import load_model
 from sakuin.simulate import read_request, run_simulation
+from sakuin.simulate.sandbox import Limits, run_script
 from sakuin.simulate.spec import Adsorbate, Relaxation, Slab, Substitution, TaskSpec
+from sakuin.simulate.walls import probe, walls_here
 
 RESULTS = Path(__file__).parent / "results" / "simulate.json"
 SEED_REQUEST = (
@@ -479,11 +485,50 @@ def new_kinds(console: Console) -> dict[str, Any]:
     return {"calculator": DEFAULT, "fmax_eV_per_A": 0.05, "runs": runs}
 
 
+SANDBOX_PROBE = (
+    "import json\nimport numpy\nprint(json.dumps({'event': 'done', 'x': float(numpy.ones(3).sum())}))\n"
+)
+
+
+def sandbox_overhead(console: Console, runs: int = 30) -> dict[str, Any]:
+    """Seconds per run of one small script with and without the OS sandbox, alternating."""
+    walls = walls_here()
+    if not walls.os_sandbox:
+        console.print(f"[red]OS sandbox down, nothing to compare: {walls.reason}[/]")
+        return {"os_sandbox": False, "reason": walls.reason}
+    off = probe("/nonexistent/bwrap")  # the same runner with only the walls inside Python
+    limits = Limits(wall_seconds=60)
+    seconds: dict[str, list[float]] = {"bubblewrap + seccomp": [], "without the OS sandbox": []}
+    with tempfile.TemporaryDirectory() as scratch:
+        for number in range(runs + 1):  # the first pair warms the page cache and is dropped
+            for name, chosen in (("bubblewrap + seccomp", walls), ("without the OS sandbox", off)):
+                folder = Path(scratch) / f"{number}-{len(name)}"
+                started = time.perf_counter()
+                run_script(SANDBOX_PROBE, folder, limits, walls=chosen, model_written=False)
+                if number:
+                    seconds[name].append(time.perf_counter() - started)
+    medians = {name: statistics.median(values) for name, values in seconds.items()}
+    overhead = medians["bubblewrap + seccomp"] - medians["without the OS sandbox"]
+    table = Table("walls", "median s per run", "min s", "runs")
+    for name, values in seconds.items():
+        table.add_row(name, f"{medians[name]:.3f}", f"{min(values):.3f}", str(len(values)))
+    console.print(table)
+    console.print(f"OS sandbox overhead: {overhead * 1000:.1f} ms per run (goal < 50 ms)")
+    return {
+        "os_sandbox": True,
+        "runs": runs,
+        "median_seconds": medians,
+        "min_seconds": {name: min(values) for name, values in seconds.items()},
+        "overhead_ms": overhead * 1000,
+        "script": SANDBOX_PROBE,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--part",
-        choices=["all", "specs", "seed", "kinds"],
+        choices=["all", "specs", "seed", "kinds", "sandbox"],
         default="all",
         help="run one part; the other part's numbers are kept from the previous results file",
     )
@@ -497,7 +542,8 @@ def main() -> None:
         }
     }
     previous = json.loads(RESULTS.read_text(encoding="utf-8")) if RESULTS.is_file() else {}
-    report.update({k: v for k, v in previous.items() if k in ("spec_accuracy", "seed", "new_kinds")})
+    kept = ("spec_accuracy", "seed", "new_kinds", "sandbox_overhead")
+    report.update({k: v for k, v in previous.items() if k in kept})
     if args.part in ("all", "specs"):
         report["spec_accuracy"] = spec_accuracy(console)
         console.print(
@@ -512,6 +558,8 @@ def main() -> None:
         report["seed"] = seed_benchmark(console)
     if args.part in ("all", "kinds"):
         report["new_kinds"] = new_kinds(console)
+    if args.part in ("all", "sandbox"):
+        report["sandbox_overhead"] = sandbox_overhead(console)
     report["machine"]["load_at_end"] = os.getloadavg()  # the machine is shared: timings vary with it
     RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")

@@ -14,10 +14,13 @@ from sakuin.classify.tables import read_table
 from sakuin.classify.task import Task
 from sakuin.models.transformers import TransformersModel
 
+pytestmark = pytest.mark.blas  # run again with the BLAS kernel settings flipped (make test)
+
 
 def test_output_keeps_input_columns_and_adds_label_probabilities(
     tiny_model: TransformersModel, review_task: Task, reviews_csv: Path, tmp_path: Path
 ) -> None:
+
     seen: list[tuple[int, int]] = []
     result = classify_file(
         review_task,

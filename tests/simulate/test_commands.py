@@ -26,6 +26,7 @@ def test_spec_file_runs_and_prints_json(tmp_path: Path) -> None:
     output = json.loads(done.stdout)
     assert [row["variant"] for row in output["rows"]] == ["Ni", "Cu"]
     assert output["complete"] is True and output["spec"]["calculator"] == "emt"
+    assert "sandbox: bubblewrap" in done.stderr and output["sandbox"].startswith("sandbox: bubblewrap")
     assert Path(output["script"]).read_text(encoding="utf-8").startswith('"""Adsorption energy of Pt(111)')
 
 

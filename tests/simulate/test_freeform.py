@@ -12,9 +12,14 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from sakuin.models.base import Completion, Message
 from sakuin.simulate.freeform import write_and_run
 from sakuin.simulate.sandbox import Limits
+from tests.simulate.physics import same_rows
+
+pytestmark = pytest.mark.blas  # run again with the BLAS kernel settings flipped (make test)
 
 BROKEN = """\
 from ase.build import bulk
@@ -64,5 +69,7 @@ def test_the_sandbox_error_reaches_the_model_and_the_repaired_script_runs(tmp_pa
 
     direct = bulk("Cu", "fcc", a=3.6)
     direct.calc = EMT()
-    assert rows == [{"variant": "Cu", "energy_per_atom_eV": direct.get_potential_energy() / len(direct)}]
+    assert same_rows(
+        rows, [{"variant": "Cu", "energy_per_atom_eV": direct.get_potential_energy() / len(direct)}]
+    )
     assert json.loads((folder / "results.json").read_text(encoding="utf-8"))["rows"] == rows

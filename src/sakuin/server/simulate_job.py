@@ -19,6 +19,7 @@ from sakuin.server.jobs import JobCancelledError, JobContext, JobKind, ModelLend
 from sakuin.simulate.request import read_request
 from sakuin.simulate.run import run_simulation
 from sakuin.simulate.spec import TaskSpec
+from sakuin.simulate.walls import walls_here
 
 
 class SimulateParams(BaseModel):
@@ -58,6 +59,7 @@ def simulate_kind(settings: SimulateSettings, model: ModelLender) -> JobKind:
                 reading = read_request(params.request or "", loaded, calculator=calculator)
             spec = reading.require_spec()
         (context.output_dir / "spec.json").write_text(spec.model_dump_json(indent=1), encoding="utf-8")
+        context.report(0, 1, walls_here().describe())
         relaxed = 0
 
         def on_event(event: dict[str, Any]) -> None:

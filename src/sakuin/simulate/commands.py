@@ -18,6 +18,7 @@ from sakuin.models import load_model
 from sakuin.simulate.request import build_spec, read_request
 from sakuin.simulate.run import SimulationResult, limits_for, prepare, run_simulation
 from sakuin.simulate.spec import Calculator, TaskSpec
+from sakuin.simulate.walls import walls_here
 from sakuin.terminal import err, out, settings_of
 
 
@@ -52,6 +53,7 @@ def simulate_command(
     if chosen not in get_args(Calculator):
         raise SimulationSpecError(f"unknown calculator '{chosen}'; choose {', '.join(get_args(Calculator))}")
     folder = folder or settings.simulations_dir / time.strftime("%Y%m%d-%H%M%S")
+    err.print(walls_here().describe())
     if free_form:
         from sakuin.simulate.freeform import write_and_run
 

@@ -19,6 +19,7 @@ from sakuin.errors import SimulationFailedError
 from sakuin.simulate.sandbox import Event, Limits, run_script
 from sakuin.simulate.script import write_script
 from sakuin.simulate.spec import StructureFile, TaskSpec
+from sakuin.simulate.walls import walls_here
 
 SCRIPT_NAME = "simulate.py"
 DEFAULT_MEMORY_MIB = {"emt": 2048, "chgnet": 6144, "sevenn": 6144}
@@ -33,6 +34,8 @@ class SimulationResult:
     rows: list[dict[str, Any]]
     seconds: float
     files: list[Path] = field(default_factory=list)
+    sandbox: str = ""
+    """Which walls the run had (:meth:`sakuin.simulate.walls.Walls.describe`)."""
 
     @property
     def script(self) -> Path:
@@ -49,6 +52,7 @@ class SimulationResult:
             "script": str(self.script),
             "folder": str(self.folder),
             "seconds": self.seconds,
+            "sandbox": self.sandbox,
             "complete": not self.not_converged,
             "not_converged": self.not_converged,
             "rows": self.rows,
@@ -112,4 +116,4 @@ def run_simulation(
         if path.suffix in {".json", ".csv", ".png", ".cif", ".xyz"}
         and path.relative_to(folder).parts[0] not in {"tmp", ".cache"}
     )
-    return SimulationResult(spec, folder, rows, finished.seconds, files)
+    return SimulationResult(spec, folder, rows, finished.seconds, files, walls_here().describe())
