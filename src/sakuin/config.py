@@ -78,12 +78,20 @@ class WriteSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     evidence_threshold: float = Field(
-        0.69,
+        0.775,
         ge=0,
         le=1,
         description="Refuse when the best readable passage holds less than this share of the "
         "request's subject terms. The default is what `sakuin write-calibrate` derives from "
         "examples/workspace/requests.jsonl; derive it for your own documents the same way.",
+    )
+    translation_similarity: float = Field(
+        0.8214,
+        ge=0,
+        le=1.01,
+        description="A passage in the other language counts the request's own-language words as "
+        "present when its embedding cosine to the request is at least this (1.01: never). Derived "
+        "with evidence_threshold by `sakuin write-calibrate`.",
     )
     passages: int = Field(5, ge=1, le=50, description="Passages retrieved per request.")
     style: Literal["auto", "extractive", "abstractive"] = Field(

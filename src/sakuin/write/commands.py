@@ -17,8 +17,9 @@ from sakuin.config import save_setting
 from sakuin.errors import SakuinError
 from sakuin.knowledge.workspace import KnowledgeBase
 from sakuin.terminal import err, model_of, out, settings_of
-from sakuin.write.evidence import calibrate, weigh
+from sakuin.write.evidence import calibrate
 from sakuin.write.request import read_request
+from sakuin.write.retrieval import retrieve
 from sakuin.write.writer import WriteResult, chosen_options, write_stream
 
 AsUser = Annotated[str, typer.Option("--as", help="The user asking: only what they may read is used.")]
@@ -76,8 +77,9 @@ def _print_sources(result: WriteResult) -> None:
                 f"({source.start}-{source.end})",
                 highlight=False,
             )
-    for sentence in result.dropped:
-        err.print(f"[yellow]dropped (citation does not resolve):[/] {escape(sentence)}")
+    why = {"citation": "citation does not resolve", "number": "a number its source does not hold"}
+    for dropped in result.dropped:
+        err.print(f"[yellow]dropped ({why[dropped.reason]}):[/] {escape(dropped.sentence)}")
 
 
 class LabelledRequest(BaseModel):
@@ -118,17 +120,24 @@ def write_calibrate(
     settings = settings_of(ctx)
     labelled = read_labelled(labelled_file)
     kb = KnowledgeBase(settings)
-    scores = []
-    for item in track(labelled, description="retrieving", console=err, transient=True):
-        hits = kb.search(item.request, item.user, k=settings.write.passages)
-        scores.append(weigh(read_request(item.request), hits).coverage)
-    found = calibrate(scores, [item.answerable for item in labelled])
-    table = Table("threshold", "refuse precision", "refuse recall", "F1", "answerable", "unanswerable")
+    cases = [
+        (read_request(item.request), retrieve(kb, item.request, item.user, settings.write.passages))
+        for item in track(labelled, description="retrieving", console=err, transient=True)
+    ]
+    found = calibrate(cases, [item.answerable for item in labelled])
+    table = Table(
+        "threshold", "translation similarity", "refuse precision", "refuse recall", "F1", "answerable",
+        "unanswerable",
+    )  # fmt: skip
     table.add_row(
-        f"{found.threshold:.3f}", f"{found.precision:.3f}", f"{found.recall:.3f}", f"{found.f1:.3f}",
-        str(found.answerable), str(found.unanswerable),
+        f"{found.threshold:.3f}", f"{found.translation_similarity:.3f}", f"{found.precision:.3f}",
+        f"{found.recall:.3f}", f"{found.f1:.3f}", str(found.answerable), str(found.unanswerable),
     )  # fmt: skip
     out.print(table)
     if save:
-        path = save_setting(settings, "write.evidence_threshold", round(found.threshold, 4))
-        out.print(f"saved write.evidence_threshold = {found.threshold:.4f} to {path}")
+        for key, value in (
+            ("write.evidence_threshold", found.threshold),
+            ("write.translation_similarity", found.translation_similarity),
+        ):
+            path = save_setting(settings, key, round(value, 4))
+            out.print(f"saved {key} = {value:.4f} to {path}")

@@ -7,6 +7,13 @@ and by how many of the request's subject terms it holds; the two rankings are fu
 writing task one generated sentence may open the text, kept only if every content word in it
 occurs in the chosen evidence and the evidence makes the model find it more likely than it does
 without (a positive pointwise mutual information): connecting text, not new claims.
+
+What is quoted, and how, follows the sources' layout (:mod:`sakuin.write.layout`): the
+document's own metadata and page furniture are never quoted unless the request asks about the
+document, an FAQ's question is the context of its answer and never the answer, a list item is
+quoted whole and stays a list item, a sentence that addresses the assistant ("ignore previous
+instructions") is never quoted, and no sentence is given twice. A writing task opens with a
+sentence that names its subject and goes on in reading order, a paragraph per source.
 """
 
 from __future__ import annotations
@@ -19,40 +26,57 @@ from sakuin.knowledge.chunk import sentence_spans
 from sakuin.knowledge.search import RRF_K
 from sakuin.models import LanguageModel
 from sakuin.prompts import GROUNDED_LABELS, SUMMARY_LEAD
+from sakuin.write.injection import addresses_the_assistant
+from sakuin.write.layout import asks_about_the_document, lines
 from sakuin.write.request import Request, contains_term, subject_terms
 from sakuin.write.sources import Source
 
 MIN_SENTENCE_CHARS = 8
-_LINE = re.compile(r"[^\n]+")
 _EMPHASIS = re.compile(r"\*\*|__|`")
+_NOT_TEXT = re.compile(r"[\s\W_]+")
 MODEL_RANKED = 12  # candidates the model scores, after the lexical pre-selection
 ANSWER_SENTENCES = 2
 
 
 @dataclass(frozen=True)
 class Sentence:
-    """A sentence of one source, with its offsets in the document."""
+    """A sentence (or a whole list item or answer) of one source, with its offsets in the
+    document, its list marker, the FAQ question it answers, and its block in the source."""
 
     source: Source
     start: int
     end: int
     text: str
+    marker: str = ""
+    question: str = ""
+    block: int = 0
 
 
-def candidates(sources: list[Source]) -> list[Sentence]:
-    """Every sentence of the sources worth quoting (not a heading, not a fragment), once each."""
-    seen: set[tuple[int, int]] = set()
+def candidates(request: Request, sources: list[Source]) -> list[Sentence]:
+    """Every sentence of the sources worth quoting for ``request``, once each: no heading, FAQ
+    question, fragment, page furniture, passage addressing the assistant, or (unless asked for)
+    metadata line."""
+    metadata_wanted = asks_about_the_document(request.text)
+    seen: set[str] = set()
     found = []
     for source in sources:
-        for line in _LINE.finditer(source.text):
-            if line.group().lstrip().startswith("#"):
-                continue  # a heading: its words reach the ranking through the passage's title
-            for start, end in sentence_spans(source.text, line.start(), line.end()):
+        for line in lines(source.text):
+            if line.role in ("heading", "question", "furniture") or (
+                line.role == "metadata" and not metadata_wanted
+            ):
+                continue
+            whole = line.role in ("item", "answer")
+            spans = [(line.start, line.end)] if whole else sentence_spans(source.text, line.start, line.end)
+            for start, end in spans:
                 text = plain(source.text[start:end])
-                key = (source.document_id, source.start + start)
-                if len(text) >= MIN_SENTENCE_CHARS and key not in seen:
-                    seen.add(key)
-                    found.append(Sentence(source, source.start + start, source.start + end, text))
+                key = _NOT_TEXT.sub("", text.lower())
+                if len(text) < MIN_SENTENCE_CHARS or key in seen or addresses_the_assistant(text):
+                    continue
+                seen.add(key)
+                found.append(
+                    Sentence(source, source.start + start, source.start + end, text, line.marker,
+                             line.question, line.block)
+                )  # fmt: skip
     return found
 
 
@@ -74,12 +98,13 @@ def rank(model: LanguageModel, request: Request, sentences: list[Sentence]) -> l
     def lexical(sentence: Sentence) -> tuple[float, int]:
         # terms in the source's title are context every sentence of it shares, not what sets one apart
         own = [t for t in request.subject_terms if not contains_term(sentence.source.title, t)]
-        return sum(contains_term(sentence.text, t) for t in own), -sentence.source.number
+        said = f"{sentence.question} {sentence.text}"  # an answer is read with its question
+        return sum(contains_term(said, t) for t in own), -sentence.source.number
 
     shortlist = sorted(sentences, key=lexical, reverse=True)[:MODEL_RANKED]
     question_label = GROUNDED_LABELS[request.language][1]
     likelihood = {
-        id(s): model.score(f"{s.source.title}: {s.text}\n{question_label}", [request.text])[0]
+        id(s): model.score(f"{s.source.title}: {s.question} {s.text}\n{question_label}", [request.text])[0]
         for s in shortlist
     }
     by_model = sorted(shortlist, key=lambda s: -likelihood[id(s)])
@@ -99,11 +124,31 @@ def select(request: Request, ranked: list[Sentence]) -> list[Sentence]:
         full = request.task == "answer" and len(chosen) == ANSWER_SENTENCES
         if full or (chosen and length + len(sentence.text) > request.target_chars):
             break
+        if any(_repeats(sentence, other) for other in chosen):
+            continue
         chosen.append(sentence)
         length += len(sentence.text)
     if request.task == "write":
         chosen.sort(key=lambda s: (s.source.number, s.start))
+        opener = next((s for s in ranked if names_subject(request, s.text)), None)
+        if opener is not None and not names_subject(request, chosen[0].text):
+            chosen = [opener, *(s for s in chosen if s is not opener and not _repeats(s, opener))]
     return chosen
+
+
+def names_subject(request: Request, text: str) -> bool:
+    """Whether ``text`` names one of the request's subject terms."""
+    return any(contains_term(text, term) for term in request.subject_terms)
+
+
+def _same_block(a: Sentence, b: Sentence) -> bool:
+    return (a.source.number, a.block) == (b.source.number, b.block)
+
+
+def _repeats(a: Sentence, b: Sentence) -> bool:
+    """The same sentence twice, or one inside the other (a passage quoted again by a longer one)."""
+    x, y = _NOT_TEXT.sub("", a.text.lower()), _NOT_TEXT.sub("", b.text.lower())
+    return x in y or y in x
 
 
 def cite(sentence: str, numbers: list[int], language: str) -> str:
@@ -121,8 +166,8 @@ def supported_lead(model: LanguageModel, request: Request, chosen: list[Sentence
         return None
     sentence = f"{lead}{generated}" + ("。" if request.language == "ja" else ".")
     content = [w for w in subject_terms(generated) if len(w) > 1]
-    if any(not contains_term(evidence, w) for w in content):
-        return None
+    if any(not contains_term(evidence, w) for w in content) or not names_subject(request, sentence):
+        return None  # a new claim, or a fragment that does not say what it is about
     with_evidence, without = (
         model.score(f"{evidence}\n\n", [sentence])[0],
         model.score(f"{request.text}\n\n", [sentence])[0],
@@ -131,13 +176,30 @@ def supported_lead(model: LanguageModel, request: Request, chosen: list[Sentence
 
 
 def extractive(model: LanguageModel, request: Request, sources: list[Source]) -> Iterator[str]:
-    """The cited evidence-first text, one sentence (and its citation) at a time."""
-    chosen = select(request, rank(model, request, candidates(sources)))
-    separator = "" if request.language == "ja" else " "
+    """The cited evidence-first text, one sentence (and its citation) at a time: prose sentences
+    of one source run on as a paragraph, a new source starts a paragraph, list items stay list
+    items (ordered ones renumbered in the order given)."""
+    chosen = select(request, rank(model, request, candidates(request, sources)))
     if request.task == "write" and len(chosen) > 1:
         lead = supported_lead(model, request, chosen)
         if lead:
             numbers = sorted({s.source.number for s in chosen})
-            yield cite(lead, numbers, request.language) + "\n"
-    for index, sentence in enumerate(chosen):
-        yield (separator if index else "") + cite(sentence.text, [sentence.source.number], request.language)
+            yield cite(lead, numbers, request.language) + "\n\n"
+    separator = "" if request.language == "ja" else " "
+    previous: Sentence | None = None
+    ordinal = 0
+    for sentence in chosen:
+        cited = cite(sentence.text, [sentence.source.number], request.language)
+        if previous is None:
+            opening = ""
+        elif sentence.marker and previous.marker and _same_block(previous, sentence):
+            opening = "\n"  # the next item of the same list
+        elif sentence.marker or previous.marker or previous.source.number != sentence.source.number:
+            opening = "\n\n"
+        else:
+            opening = separator
+        if sentence.marker:
+            ordinal = ordinal + 1 if opening == "\n" else 1
+            cited = f"{ordinal}. {cited}" if sentence.marker[0].isdigit() else f"- {cited}"
+        yield opening + cited
+        previous = sentence

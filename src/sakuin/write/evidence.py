@@ -5,58 +5,107 @@ On JSQuAD (half the questions with their paragraph removed) it separated answera
 unanswerable questions better than the dense cosine or the BM25 score (ROC AUC 0.87 against 0.77
 and 0.81, measured in ``benchmarks/write.py``), and it can say what is missing: the subject terms
 no passage contains, which the refusal names (they come from the request, so naming them leaks
-nothing). The threshold is not a constant of the code: :func:`calibrate` derives it from labelled
-requests and reports how well "refuse" works at it.
+nothing).
+
+A translation shares no words with the request, so a passage in the other language (by script)
+also counts the request's own-language words as present when the multilingual embedder finds it
+close enough in meaning to the request (cosine at least ``translation_similarity``). Model
+numbers ("R2", "HG-3") are never translated: a passage that lacks one is about another subject
+and scores 0, in either language. Both numbers are derived, not chosen: :func:`calibrate` finds
+the threshold and the similarity that refuse best on labelled requests, and reports how well
+"refuse" works there.
 """
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
 from sakuin.knowledge.store.base import Hit
-from sakuin.write.request import Request, contains_term
+from sakuin.write.request import Request, contains_term, script_of
+from sakuin.write.retrieval import Retrieved, searchable
+
+NEVER = 1.01  # a translation similarity no cosine reaches: words only
+_IDENTIFIER = re.compile(r"(?=.*[a-z])(?=.*\d)")  # letters and digits: a model number
 
 
 @dataclass(frozen=True)
 class Evidence:
-    """The permitted passages for a request and how well they cover it."""
+    """The permitted passages for a request, how well each covers it, and the best coverage."""
 
     passages: list[Hit]
-    coverage: float
+    coverages: list[float]  # of each passage, in order
     missing: tuple[str, ...]
 
-    def relevant(self, request: Request, threshold: float) -> list[Hit]:
+    @property
+    def coverage(self) -> float:
+        return max(self.coverages, default=0.0)
+
+    def relevant(self, threshold: float) -> list[Hit]:
         """Passages that on their own cover the request at least as well as the threshold asks."""
-        return [hit for hit in self.passages if passage_coverage(request, hit) >= threshold]
+        return [hit for hit, c in zip(self.passages, self.coverages, strict=True) if c >= threshold]
 
 
-def passage_coverage(request: Request, hit: Hit) -> float:
-    """Share of the request's subject terms found in one passage (its title and headings count)."""
+def is_identifier(term: str) -> bool:
+    """Whether a subject term is a model number ("x3", "hg-3"): it names one thing, untranslated."""
+    return _IDENTIFIER.match(term) is not None
+
+
+def translatable(request: Request, term: str) -> bool:
+    """Whether a subject term could appear translated in a passage of the other language: a word
+    of the request's own script, but not a number (digits are the same in both languages) nor an
+    English name ("Lite", "CFO": capitalised inside the request), which Japanese text writes in
+    Latin letters too."""
+    if any(c.isdigit() for c in term) or script_of(term) != request.language:
+        return False
+    return request.language == "ja" or not _capitalised_inside(request.text, term)
+
+
+def _capitalised_inside(text: str, term: str) -> bool:
+    pattern = rf"(?<![A-Za-z0-9]){re.escape(term)}(?![A-Za-z0-9])"
+    spelled = [m for m in re.finditer(pattern, unicodedata.normalize("NFKC", text), re.IGNORECASE)]
+    return any(m.start() > 0 and m.group()[0].isupper() for m in spelled)
+
+
+def passage_coverage(request: Request, hit: Hit, similarity: float, translation_similarity: float) -> float:
+    """Share of the request's subject terms one passage holds (its title and headings count); in a
+    passage of the other language, close enough in meaning, the request's :func:`translatable`
+    words count as translated. 0 when it lacks one of the request's model numbers."""
     if not request.subject_terms:
         return 0.0
-    text = _searchable(hit)
-    return sum(contains_term(text, term) for term in request.subject_terms) / len(request.subject_terms)
+    text = searchable(hit)
+    translated = script_of(text) != request.language and similarity >= translation_similarity
+    found = 0
+    for term in request.subject_terms:
+        if contains_term(text, term):
+            found += 1
+        elif is_identifier(term):
+            return 0.0
+        elif translated and translatable(request, term):
+            found += 1
+    return found / len(request.subject_terms)
 
 
-def weigh(request: Request, passages: list[Hit]) -> Evidence:
-    """Coverage of the best passage, and the subject terms that no passage mentions."""
-    coverage = max((passage_coverage(request, hit) for hit in passages), default=0.0)
-    texts = [_searchable(hit) for hit in passages]
+def weigh(request: Request, retrieved: Retrieved, translation_similarity: float) -> Evidence:
+    """Coverage of each passage, and the subject terms that no passage contains as words."""
+    coverages = [
+        passage_coverage(request, hit, retrieved.of(hit), translation_similarity) for hit in retrieved.hits
+    ]
+    texts = [searchable(hit) for hit in retrieved.hits]
     missing = tuple(t for t in request.subject_terms if not any(contains_term(x, t) for x in texts))
-    return Evidence(passages, coverage, missing)
-
-
-def _searchable(hit: Hit) -> str:
-    return " ".join((hit.title, *hit.headings, hit.text))
+    return Evidence(retrieved.hits, coverages, missing)
 
 
 @dataclass(frozen=True)
 class Calibration:
-    """The refusal threshold derived from labelled requests, and how "refuse" performs at it."""
+    """The refusal threshold and translation similarity derived from labelled requests, and how
+    "refuse" performs at them."""
 
     threshold: float
+    translation_similarity: float
     precision: float  # of the requests refused, the share that no readable document covers
     recall: float  # of the requests no readable document covers, the share refused
     f1: float
@@ -64,28 +113,61 @@ class Calibration:
     unanswerable: int
 
 
-def calibrate(scores: Sequence[float], answerable: Sequence[bool]) -> Calibration:
-    """The threshold that maximises F1 of "refuse" (score below threshold) on labelled requests.
+def calibrate(
+    cases: Sequence[tuple[Request, Retrieved]], answerable: Sequence[bool], *, translate: bool = True
+) -> Calibration:
+    """The threshold and translation similarity that maximise F1 of "refuse" on labelled requests.
 
-    Candidates are the midpoints between neighbouring distinct scores, so the threshold sits in
-    the gap the data leaves rather than on any one request's score.
+    Similarities tried are the cosines of the passages that could be translations (other script)
+    and :data:`NEVER`; at each, the threshold is the F1-best midpoint between neighbouring distinct
+    scores, so it sits in the gap the data leaves rather than on any one request's score. Ties go
+    to the higher similarity: translating less.
     """
-    if len(scores) != len(answerable):
-        raise ValueError("one label per score is needed")
+    if len(cases) != len(answerable):
+        raise ValueError("one label per request is needed")
+    similarities = {NEVER}
+    if translate:
+        similarities |= {
+            retrieved.of(hit)
+            for request, retrieved in cases
+            for hit in retrieved.hits
+            if script_of(searchable(hit)) != request.language
+        }
+    found = [
+        threshold_for([weigh(r, x, s).coverage for r, x in cases], answerable, s)
+        for s in sorted(similarities)
+    ]
+    return max(found, key=lambda c: (c.f1, c.translation_similarity, -c.threshold))
+
+
+def threshold_for(
+    scores: Sequence[float], answerable: Sequence[bool], translation_similarity: float = NEVER
+) -> Calibration:
+    """The F1-best refusal threshold for evidence scores computed at one translation similarity."""
     if all(answerable) or not any(answerable):
         raise ValueError("calibration needs both answerable and unanswerable requests")
     distinct = sorted(set(scores))
     candidates = [(a + b) / 2 for a, b in pairwise(distinct)] or distinct
-    best = max(
-        (_refusal_quality(t, scores, answerable) for t in candidates), key=lambda c: (c.f1, -c.threshold)
+    return max(
+        (_refusal_quality(t, translation_similarity, scores, answerable) for t in candidates),
+        key=lambda c: (c.f1, -c.threshold),
     )
-    return best
 
 
-def _refusal_quality(threshold: float, scores: Sequence[float], answerable: Sequence[bool]) -> Calibration:
+def _refusal_quality(
+    threshold: float, translation_similarity: float, scores: Sequence[float], answerable: Sequence[bool]
+) -> Calibration:
     refused = [score < threshold for score in scores]
     true_refusals = sum(r and not a for r, a in zip(refused, answerable, strict=True))
     precision = true_refusals / max(sum(refused), 1)
     recall = true_refusals / max(sum(not a for a in answerable), 1)
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return Calibration(threshold, precision, recall, f1, sum(answerable), sum(not a for a in answerable))
+    return Calibration(
+        threshold,
+        translation_similarity,
+        precision,
+        recall,
+        f1,
+        sum(answerable),
+        sum(not a for a in answerable),
+    )

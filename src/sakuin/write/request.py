@@ -14,12 +14,13 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Literal
 
-from sakuin.knowledge.lexical import nouns
+import fugashi
 
 Language = Literal["ja", "en"]
 Task = Literal["answer", "write"]
 
 _JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")
+_LATIN = re.compile(r"[A-Za-z]")
 _HIRAGANA_ONLY = re.compile(r"^[\u3040-\u309f]+$")
 # the language asked for is about the output, not the subject: 「日本語で」, "in English"
 _OUTPUT_LANGUAGE = re.compile(r"(日本語|英語)で|\bin (japanese|english)\b")
@@ -35,7 +36,7 @@ _TASK_WORDS_TEXT = """
     i you me my your our we us it its this that these those there their them they please some any
     tone formal casual friendly words characters sentences sentence bullet bullets points page
     document documents doc internal company kind
-    書く 書い 書き 書け 作成 作っ 作る 作り 教え 説明 紹介 紹介文 文 要約 まとめ まとめる 概要 営業 向け
+    必要 書く 書い 書き 書け 作成 作っ 作る 作り 教え 説明 紹介 紹介文 文 要約 まとめ まとめる 概要 営業 向け
     メール 記事 文章 短い 長い 簡単 簡潔 詳しく ください 下さい について に関して 関する 何 なに どこ いつ
     だれ 誰 どう どの どれ どんな いくら いくつ ため こと もの よう です ます か 字 文字 程度 くらい ぐらい
     丁寧 カジュアル トーン フォーマル 社内 資料 ドキュメント 文書
@@ -72,6 +73,13 @@ def language_of(text: str) -> Language:
     return "ja" if _JAPANESE.search(text) else "en"
 
 
+def script_of(text: str) -> Language:
+    """The language a text is mostly written in: Japanese when at least a quarter of its letters
+    are kana or kanji (a Japanese passage naming English products is still Japanese)."""
+    japanese, latin = len(_JAPANESE.findall(text)), len(_LATIN.findall(text))
+    return "ja" if japanese and japanese * 4 >= japanese + latin else "en"
+
+
 def read_request(text: str, *, target_chars: int | None = None, tone: str | None = None) -> Request:
     """Read ``text`` as a request; explicit ``target_chars`` and ``tone`` win over what it says."""
     language = language_of(text)
@@ -92,14 +100,34 @@ def subject_terms(text: str) -> tuple[str, ...]:
     Japanese words come from MeCab; Latin words and model numbers ("X3", "R-200") from the text
     itself, since MeCab cuts "X3" into "x" and "3".
     """
-    normalised = _OUTPUT_LANGUAGE.sub(" ", unicodedata.normalize("NFKC", text).lower())
-    japanese = [w for w in nouns(normalised) if not w.isascii() and not _HIRAGANA_ONLY.match(w)]
+    normalised = unicodedata.normalize("NFKC", text).lower()
+    normalised = _LENGTH.sub(" ", _OUTPUT_LANGUAGE.sub(" ", normalised))  # 「200 字程度で」 is the task
+    japanese = [w for w in _subject_nouns(normalised) if not w.isascii() and not _HIRAGANA_ONLY.match(w)]
     latin = [w for w in _LATIN_WORD.findall(normalised) if w not in _english_stop_words()]
     seen: dict[str, None] = {}
     for word in sorted(japanese + latin, key=normalised.find):
         if len(word) > 1 and word not in TASK_WORDS and any(c.isalnum() for c in word):
             seen.setdefault(word, None)
     return tuple(seen)
+
+
+def _subject_nouns(text: str) -> list[str]:
+    """MeCab's nouns, less the function nouns: numerals and pronouns, and the adverbial nouns
+    (UniDic's 副詞可能: 際, 場合, 以内, 前, いくら) that relate a subject rather than name one, so
+    that 「出張の際の」 does not make 「際」 a subject no document need contain."""
+    return [
+        word.surface
+        for word in _tagger()(text)
+        if word.feature.pos1 == "名詞"
+        and word.feature.pos2 not in ("数詞", "代名詞")
+        and word.feature.pos3 != "副詞可能"
+        and word.surface.strip()
+    ]
+
+
+@cache
+def _tagger() -> fugashi.Tagger:
+    return fugashi.Tagger()
 
 
 @cache

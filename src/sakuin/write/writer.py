@@ -21,12 +21,13 @@ from sakuin.config import WriteSettings
 from sakuin.knowledge.search import EmptyQueryError
 from sakuin.knowledge.workspace import KnowledgeBase
 from sakuin.models import LanguageModel
-from sakuin.prompts import REFUSALS
-from sakuin.write.citations import CitationGate, cited_numbers
+from sakuin.prompts import GROUNDED_LABELS, REFUSALS
+from sakuin.write.citations import CitationGate, Dropped, cited_numbers
 from sakuin.write.compose import extractive
 from sakuin.write.evidence import Evidence, weigh
 from sakuin.write.prompt import grounded_prompt, stop_strings
 from sakuin.write.request import Request, read_request
+from sakuin.write.retrieval import retrieve
 from sakuin.write.sources import Mode, Source, choose_mode, document_sources, passage_sources, token_count
 
 Style = Literal["extractive", "abstractive"]
@@ -63,7 +64,7 @@ class WriteResult:
     evidence: float
     threshold: float
     missing: tuple[str, ...] = ()
-    dropped: list[str] = field(default_factory=list)  # sentences held back: a citation did not resolve
+    dropped: list[Dropped] = field(default_factory=list)  # sentences held back, and why
     uncited: list[str] = field(default_factory=list)  # sentences let through without any citation
     stats: WriteStats = field(default_factory=WriteStats)
 
@@ -83,7 +84,7 @@ class WriteResult:
             "style": self.style,
             "sources": [{**s.to_json(), "cited": s.number in self.cited} for s in self.sources],
             "evidence": {"coverage": self.evidence, "threshold": self.threshold, "missing": self.missing},
-            "dropped": self.dropped,
+            "dropped": [{"sentence": d.sentence, "reason": d.reason} for d in self.dropped],
             "uncited": self.uncited,
             "stats": {
                 "retrieval_s": self.stats.retrieval_s,
@@ -112,8 +113,7 @@ def write_stream(
     kb.store.require_user(user)
     started = time.perf_counter()
     request = read_request(text, target_chars=target_chars, tone=tone)
-    hits = kb.search(text, user, k=options.passages)
-    evidence = weigh(request, hits)
+    evidence = weigh(request, retrieve(kb, text, user, options.passages), options.translation_similarity)
     stats = WriteStats(retrieval_s=time.perf_counter() - started)
     result = WriteResult(
         text, user, request.language, "", True, None, None, [], evidence.coverage,
@@ -126,7 +126,7 @@ def write_stream(
         yield result
         return
 
-    relevant = evidence.relevant(request, options.evidence_threshold)
+    relevant = evidence.relevant(options.evidence_threshold)
     documents = document_sources(kb.store, relevant, user) if options.mode != "rag" else []
     reserved = PROMPT_OVERHEAD_TOKENS + token_count(model, text) + options.max_tokens
     mode = choose_mode(options.mode, model, documents, reserved)
@@ -197,7 +197,7 @@ def _original_words(text: str, terms: tuple[str, ...]) -> str:
 def _gated(pieces: Iterable[str], result: WriteResult, started: float) -> Iterator[str]:
     """``pieces`` through a citation gate over ``result``'s sources, sentence by sentence; what the
     gate holds back or flags is recorded on ``result``."""
-    gate = CitationGate({s.number for s in result.sources})
+    gate = CitationGate({s.number: s.text for s in result.sources}, GROUNDED_LABELS[result.language])
     for piece in pieces:
         for passed in gate.feed(piece):
             yield from _timed(passed, result, started)

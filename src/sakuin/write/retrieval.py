@@ -1,0 +1,49 @@
+"""Retrieval for writing: the passages the asking user may read, and how close each one is in
+meaning to the request (the multilingual embedder's cosine, which relates a Japanese request to an
+English passage as well as to a Japanese one).
+
+Hybrid search ranks passages in the request's own language first (BM25 needs shared words, and
+the embedder too prefers its query's language), so the translation of a request's answer is
+rarely in its top few. The best passages of the other language by cosine are therefore added:
+the evidence decision can weigh them, and they can be written from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sakuin.knowledge.store.base import Hit
+from sakuin.knowledge.workspace import KnowledgeBase
+from sakuin.write.request import language_of, script_of
+
+DENSE_POOL = 50  # as many as hybrid search fuses from, so every fused hit has its cosine
+OTHER_LANGUAGE = 2  # best passages of the other language added to the hybrid ones
+
+
+@dataclass(frozen=True)
+class Retrieved:
+    """The hybrid hits, best first, and each one's cosine to the request (0 when the dense
+    retriever did not rank it among its :data:`DENSE_POOL`)."""
+
+    hits: list[Hit]
+    similarity: dict[int, float]  # chunk id -> cosine
+
+    def of(self, hit: Hit) -> float:
+        return self.similarity.get(hit.chunk_id, 0.0)
+
+
+def retrieve(kb: KnowledgeBase, text: str, user: str, k: int) -> Retrieved:
+    """The ``k`` best passages for ``text`` among those ``user`` may read, with their cosines;
+    the request is embedded once for both searches."""
+    vector = kb.embedder.embed_queries([text])[0]
+    hits = kb.search(text, user, k=k, vector=vector)
+    dense = kb.search(text, user, k=max(k, DENSE_POOL), mode="dense", vector=vector)
+    language = language_of(text)
+    held = {hit.chunk_id for hit in hits}
+    other = [h for h in dense if h.chunk_id not in held and script_of(searchable(h)) != language]
+    return Retrieved(hits + other[:OTHER_LANGUAGE], {hit.chunk_id: hit.score for hit in dense})
+
+
+def searchable(hit: Hit) -> str:
+    """What a passage says for matching: its title, the headings above it and its text."""
+    return " ".join((hit.title, *hit.headings, hit.text))
