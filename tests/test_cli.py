@@ -74,7 +74,14 @@ def test_packaged_model_is_assembled_into_the_data_directory(tmp_path: Path) -> 
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "models" / "gemma-3-270m-q4_k_m.gguf").stat().st_size > 200_000_000
     listing = {row["name"]: row for row in json.loads(sakuin("models", "--json", data_dir=tmp_path).stdout)}
-    assert set(listing) == {"gemma-3-270m", "smollm2-135m-instruct"}
+    assert set(listing) == {
+        "gemma-3-270m",
+        "smollm2-135m-instruct",
+        "qwen2.5-coder-0.5b-instruct",
+        "qwen2.5-coder-1.5b-instruct",  # listed, installed or not
+    }
+    qwen = listing["qwen2.5-coder-0.5b-instruct"]
+    assert qwen["chat"] and qwen["missing"] is None  # installed by default
     assert listing["gemma-3-270m"]["configured"]
     assert listing["gemma-3-270m"]["weights"] == str(tmp_path / "models" / "gemma-3-270m-q4_k_m.gguf")
     assert "gemma-3-270m" in sakuin("models", data_dir=tmp_path).stdout

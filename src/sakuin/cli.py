@@ -102,7 +102,7 @@ def chat(
     max_tokens: Annotated[int, typer.Option(min=1)] = 256,
     temperature: Annotated[float, typer.Option(min=0.0)] = 0.0,
 ) -> None:
-    """Talk to a model that has a chat template (e.g. --model smollm2-135m-instruct)."""
+    """Talk to a model that has a chat template (e.g. --model qwen2.5-coder-0.5b-instruct)."""
     model = model_of(ctx)
     history: list[Message] = [Message("system", system)] if system else []
 
@@ -166,7 +166,7 @@ def models(
             "*" if entry.configured else "",
             entry.name,
             "yes" if entry.chat else "no",
-            str(entry.weights or "-"),
+            str(entry.weights or (f"not installed: {entry.missing}" if entry.missing else "-")),
             size,
             entry.licence,
             entry.summary,

@@ -3,7 +3,7 @@
 It has sliding-window and full-attention layers like the real model (with a window of 8 tokens,
 so short texts already cross it; a twin with a wide window is where rows attend to a shared
 prefix without copies) and builds in about a second: mechanics are tested here, behaviour on
-the packaged model.
+the packaged models (joined once per pytest cache).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import torch
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
 from transformers import Gemma3ForCausalLM, Gemma3TextConfig, PreTrainedTokenizerFast
 
+from sakuin.models.packaged import PACKAGED_MODELS
 from sakuin.models.transformers import TransformersModel
 
 CORPUS = [
@@ -80,3 +81,9 @@ def tiny_wide_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def tiny_wide(tiny_wide_dir: Path, tmp_path: Path) -> TransformersModel:
     return TransformersModel.load(tiny_wide_dir, tmp_path, name="tiny-wide", context_length=256, batch_size=4)
+
+
+@pytest.fixture(scope="session")
+def qwen05_gguf(models_dir: Path) -> Path:
+    """The packaged Qwen2.5-Coder 0.5B Instruct, joined from its parts once per cache."""
+    return PACKAGED_MODELS["qwen2.5-coder-0.5b-instruct"].locate(models_dir)

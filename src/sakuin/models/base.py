@@ -269,7 +269,7 @@ class ModelBase(GeneratingModel):
                 raise ChatTemplateMissingError(
                     f"{self.name} has no chat template (it is a pretrained base model); send a "
                     "completion-style prompt, or configure an instruction model such as "
-                    "smollm2-135m-instruct."
+                    "qwen2.5-coder-0.5b-instruct."
                 )
             text = self._render_chat(prompt)
         if not text.strip():

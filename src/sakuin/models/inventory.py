@@ -24,6 +24,7 @@ class ModelEntry:
     configured: bool
     weights: Path | None
     size_bytes: int | None
+    missing: str | None = None  # what to install, for a packaged model whose packages are absent
 
 
 @dataclass(frozen=True)
@@ -40,11 +41,12 @@ def list_models(settings: Settings) -> list[ModelEntry]:
     """Packaged models and the configured one if it is a path.
 
     Only the configured packaged model is located (assembled if need be), so its path and size
-    are real; the others are listed without touching their packages.
+    are real; the others are listed without touching their packages beyond finding them.
     """
     entries = []
     configured = settings.model.name
     for packaged in PACKAGED_MODELS.values():
+        missing = packaged.missing()
         try:
             weights: Path | None = (
                 packaged.locate(settings.models_dir) if packaged.name == configured else None
@@ -60,6 +62,7 @@ def list_models(settings: Settings) -> list[ModelEntry]:
                 packaged.name == configured,
                 weights,
                 _size(weights),
+                missing,
             )
         )
     if configured not in PACKAGED_MODELS:
