@@ -230,6 +230,7 @@ def docs_list(
                     {
                         "id": r.id,
                         "title": r.title,
+                        "name": r.name,
                         "source": r.source,
                         "chunks": r.chunks,
                         "readers": sorted(str(x) for x in r.readers),
@@ -242,12 +243,12 @@ def docs_list(
             )
         )
         return
-    table = Table("id", "title", "source", "chunks", "readers", "updated")
+    table = Table("id", "title", "name", "chunks", "readers", "updated")
     for r in records:
         table.add_row(
             str(r.id),
             r.title,
-            r.source,
+            r.name,
             str(r.chunks),
             ", ".join(sorted(str(x) for x in r.readers)),
             r.updated.strftime("%Y-%m-%d %H:%M"),
@@ -260,7 +261,8 @@ def docs_show(ctx: typer.Context, document_id: int, user: AsUser) -> None:
     """Print a document's text, if the user may read it."""
     kb = _kb(ctx)
     record = kb.store.document(document_id, user)
-    out.rule(f"{record.title} ({record.source})")
+    out.rule(f"{record.title} ({record.name})")
+    out.print(f"source: {record.source}", markup=False, highlight=False, style="dim")
     out.print(kb.store.document_text(document_id, user), markup=False, highlight=False)
 
 
@@ -290,7 +292,10 @@ def search_command(
     user: AsUser,
     mode: Annotated[str, typer.Option(help="lexical, dense or hybrid.")] = "hybrid",
     k: Annotated[int, typer.Option("-k", min=1, help="How many results.")] = 5,
-    source: Annotated[str | None, typer.Option(help="Only sources starting with this.")] = None,
+    path: Annotated[
+        str | None, typer.Option(help="Only names (paths as ingested) starting with this.")
+    ] = None,
+    source: Annotated[str | None, typer.Option(help="Only sources (as read) starting with this.")] = None,
     tag: Annotated[list[str] | None, typer.Option(help="Only documents with this tag (repeatable).")] = None,
     after: Annotated[datetime | None, typer.Option(help="Only documents updated since (YYYY-MM-DD).")] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
@@ -299,7 +304,7 @@ def search_command(
     if mode not in ("lexical", "dense", "hybrid"):
         raise typer.BadParameter("mode must be lexical, dense or hybrid", param_hint="--mode")
     chosen: Mode = mode  # type: ignore[assignment]
-    filters = SearchFilters(source, after, tuple(tag or []))
+    filters = SearchFilters(source, after, tuple(tag or []), name_prefix=path)
     hits = _kb(ctx).search(query, user, k=k, mode=chosen, filters=filters)
     if as_json:
         out.print_json(json.dumps([h.__dict__ for h in hits], ensure_ascii=False, default=list))
@@ -309,7 +314,7 @@ def search_command(
     for rank, hit in enumerate(hits, start=1):
         context = f" [dim]{escape(' > '.join(hit.headings))}[/]" if hit.headings else ""
         out.print(
-            f"[bold]{rank}. {escape(hit.title)}[/] ({escape(hit.source)} {hit.start}-{hit.end}, "
+            f"[bold]{rank}. {escape(hit.title)}[/] ({escape(hit.name)} {hit.start}-{hit.end}, "
             f"score {hit.score:.3f}){context}"
         )
         out.print("   " + escape(hit.text.replace("\n", " ")[:300]))

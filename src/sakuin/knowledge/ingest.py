@@ -20,6 +20,7 @@ from sakuin.embeddings.base import Embedder
 from sakuin.errors import SakuinError
 from sakuin.knowledge.access import Reader
 from sakuin.knowledge.chunk import chunk_text
+from sakuin.knowledge.names import default_name, name_under
 from sakuin.knowledge.parse import DEFAULT_MAX_BYTES, PARSERS, ParsedDocument, ParseError, parse_file
 from sakuin.knowledge.store.base import NewDocument, Store
 
@@ -77,12 +78,23 @@ class Ingestor:
         self.max_bytes = max_bytes
 
     def ingest_document(
-        self, parsed: ParsedDocument, readers: frozenset[Reader], tags: Sequence[str] = ()
+        self,
+        parsed: ParsedDocument,
+        readers: frozenset[Reader],
+        tags: Sequence[str] = (),
+        *,
+        name: str = "",
     ) -> IngestResult:
-        """Store one parsed document (or leave it if unchanged; readers are updated either way)."""
+        """Store one parsed document (or leave it if unchanged; readers are updated either way).
+
+        ``name`` is what readers see it called (default: the source's file name). A new name for
+        the same content rewrites the document, reusing its cached vectors, so that a store made
+        before names existed gets them when its folders are ingested again.
+        """
+        name = name or default_name(parsed.source)
         digest = content_hash(parsed.title, parsed.text, *sorted(tags))
         existing = self.store.document_by_source(parsed.source)
-        if existing is not None and existing.content_hash == digest:
+        if existing is not None and existing.content_hash == digest and existing.name == name:
             if existing.readers != readers:
                 self.store.set_readers(existing.id, readers)
             return IngestResult(parsed.source, "unchanged", existing.id)
@@ -102,6 +114,7 @@ class Ingestor:
             readers,
             tuple(tags),
             parsed.metadata,
+            name,
         )
         doc_id, replaced = self.store.put_document(document, chunks, vectors)
         return IngestResult(parsed.source, "updated" if replaced else "added", doc_id)
@@ -129,12 +142,21 @@ class Ingestor:
         rows: bool = False,
         text_field: str | None = None,
         title_field: str | None = None,
+        root: Path | None = None,
     ) -> list[IngestResult]:
-        """One file: one document, or one per row of a CSV/JSONL file with ``rows``."""
+        """One file: one document, or one per row of a CSV/JSONL file with ``rows``.
+
+        Readers see it named by its path inside ``root`` (just its file name without one), with
+        a row's ``#n`` after it.
+        """
         documents = parse_file(
             path, max_bytes=self.max_bytes, rows=rows, text_field=text_field, title_field=title_field
         )
-        return [self.ingest_document(d, readers, tags) for d in documents]
+        name = name_under(root, path)
+        return [
+            self.ingest_document(d, readers, tags, name=name + d.source.removeprefix(str(path)))
+            for d in documents
+        ]
 
     def ingest_path(
         self,
@@ -148,8 +170,14 @@ class Ingestor:
         text_field: str | None = None,
         title_field: str | None = None,
         progress: Callable[[IngestResult], None] | None = None,
+        root: Path | None = None,
     ) -> IngestReport:
-        """A file, or every matching file under a folder; bad files are reported, not fatal."""
+        """A file, or every matching file under a folder; bad files are reported, not fatal.
+
+        Documents are named by their path inside ``root``: by default the folder itself, so a
+        reader sees ``hr/leave.md``, never the server's folder above it.
+        """
+        root = root or (path if path.is_dir() else None)
         report = IngestReport()
         for file in files_under(path, include, exclude):
             if file.suffix.lower() not in PARSERS:
@@ -157,7 +185,13 @@ class Ingestor:
             else:
                 try:
                     results = self.ingest_file(
-                        file, readers, tags=tags, rows=rows, text_field=text_field, title_field=title_field
+                        file,
+                        readers,
+                        tags=tags,
+                        rows=rows,
+                        text_field=text_field,
+                        title_field=title_field,
+                        root=root,
                     )
                 except SakuinError as exc:  # parse errors, unknown readers: reported, not fatal
                     results = [IngestResult(str(file), "failed", reason=str(exc))]

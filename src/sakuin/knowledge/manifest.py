@@ -103,6 +103,7 @@ def load_workspace(
             parse_readers(entry.readers),
             tags=entry.tags,
             progress=progress,
+            root=workspace.root,  # readers see docs/hr/leave.md, not the server's folder
         )
         report.results.extend(file_report.results)
     return report

@@ -94,6 +94,6 @@ def _sync(
     if not path.is_file() or not is_wanted(folder, path, include, exclude):
         return IngestResult(str(path), "skipped", reason="excluded or hidden")
     try:
-        return kb.ingestor.ingest_file(path, readers)[0]
+        return kb.ingestor.ingest_file(path, readers, root=folder)[0]
     except SakuinError as exc:
         return IngestResult(str(path), "failed", reason=str(exc))

@@ -25,7 +25,7 @@ class Source:
     number: int
     document_id: int
     title: str
-    source: str
+    source: str  # the document's name as readers see it, never the server's path
     start: int  # offsets of ``text`` in the document's text
     end: int
     text: str
@@ -37,7 +37,7 @@ class Source:
 def passage_sources(hits: list[Hit]) -> list[Source]:
     """Retrieved passages, numbered from 1 in rank order."""
     return [
-        Source(number, hit.document_id, hit.title, hit.source, hit.start, hit.end, hit.text)
+        Source(number, hit.document_id, hit.title, hit.name, hit.start, hit.end, hit.text)
         for number, hit in enumerate(hits, start=1)
     ]
 
@@ -48,7 +48,7 @@ def document_sources(store: Store, hits: list[Hit], user: str) -> list[Source]:
     for document_id in dict.fromkeys(hit.document_id for hit in hits):
         hit = next(h for h in hits if h.document_id == document_id)
         text = store.document_text(document_id, user)
-        sources.append(Source(len(sources) + 1, document_id, hit.title, hit.source, 0, len(text), text))
+        sources.append(Source(len(sources) + 1, document_id, hit.title, hit.name, 0, len(text), text))
     return sources
 
 

@@ -12,6 +12,7 @@ import numpy as np
 from sakuin.errors import SakuinError
 from sakuin.knowledge.access import Reader
 from sakuin.knowledge.chunk import Chunk
+from sakuin.knowledge.names import default_name
 
 
 class DocumentNotFoundError(SakuinError):
@@ -24,7 +25,11 @@ class DocumentNotFoundError(SakuinError):
 
 @dataclass(frozen=True)
 class NewDocument:
-    """A parsed document ready to store, with who may read it."""
+    """A parsed document ready to store, with who may read it.
+
+    ``source`` identifies it (where the server read it); ``name`` is what readers see (see
+    :mod:`sakuin.knowledge.names`), derived from the source when not given.
+    """
 
     source: str
     title: str
@@ -34,14 +39,20 @@ class NewDocument:
     readers: frozenset[Reader]
     tags: tuple[str, ...] = ()
     metadata: dict[str, str] = field(default_factory=dict)
+    name: str = ""
+
+    @property
+    def display_name(self) -> str:
+        return self.name or default_name(self.source)
 
 
 @dataclass(frozen=True)
 class DocumentRecord:
-    """A stored document (without its chunks)."""
+    """A stored document (without its chunks); ``source`` is for admins, ``name`` for every reader."""
 
     id: int
     source: str
+    name: str
     title: str
     content_hash: str
     media_type: str
@@ -54,11 +65,16 @@ class DocumentRecord:
 
 @dataclass(frozen=True)
 class SearchFilters:
-    """Optional narrowing of a search; the principal is never optional."""
+    """Optional narrowing of a search; the principal is never optional.
+
+    ``name_prefix`` narrows by what readers see; ``source_prefix`` by where the server read the
+    files, which only admins may know (a reader's filter on it would probe the server's paths).
+    """
 
     source_prefix: str | None = None
     updated_after: datetime | None = None
     tags: tuple[str, ...] = ()
+    name_prefix: str | None = None
 
 
 NO_FILTERS = SearchFilters()
@@ -72,6 +88,7 @@ class Hit:
     document_id: int
     title: str
     source: str
+    name: str
     start: int
     end: int
     text: str

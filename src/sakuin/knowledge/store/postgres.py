@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -22,6 +22,7 @@ from psycopg.rows import dict_row
 from sakuin.knowledge import lexical
 from sakuin.knowledge.access import Reader, readable_documents_sql
 from sakuin.knowledge.chunk import Chunk
+from sakuin.knowledge.names import default_name
 from sakuin.knowledge.store.base import (
     NO_FILTERS,
     DocumentNotFoundError,
@@ -92,6 +93,29 @@ def _schema(dim: int) -> str:
     """
 
 
+PgConnection = psycopg.Connection[dict[str, Any]]
+
+
+def _create(db: PgConnection, dim: int) -> None:
+    """Migration 1: the tables, indexes, reader role and row-level security policies."""
+    db.execute(_schema(dim))
+
+
+def _add_names(db: PgConnection, dim: int) -> None:
+    """Migration 2: the name readers see; documents stored before it get the last part of their source."""
+    db.execute("ALTER TABLE documents ADD COLUMN name TEXT NOT NULL DEFAULT ''")
+    rows = db.execute("SELECT id, source FROM documents").fetchall()
+    with db.cursor() as cursor:
+        cursor.executemany(
+            "UPDATE documents SET name = %s WHERE id = %s",
+            [(default_name(r["source"]), r["id"]) for r in rows],
+        )
+
+
+# Migration n + 1 is MIGRATIONS[n]; sakuin_schema holds the number of the last one applied.
+MIGRATIONS: list[Callable[[PgConnection, int], None]] = [_create, _add_names]
+
+
 class PostgresStore(SQLStore):
     """The knowledge base in a PostgreSQL database with pgvector."""
 
@@ -111,8 +135,11 @@ class PostgresStore(SQLStore):
             self._db.execute("CREATE TABLE IF NOT EXISTS sakuin_schema (version INTEGER NOT NULL)")
             row = self._db.execute("SELECT version FROM sakuin_schema").fetchone()
             if row is None:
-                self._db.execute(_schema(self.dim))
-                self._db.execute("INSERT INTO sakuin_schema VALUES (1)")
+                self._db.execute("INSERT INTO sakuin_schema VALUES (0)")
+            version = row["version"] if row else 0
+            for migration in MIGRATIONS[version:]:
+                migration(self._db, self.dim)
+            self._db.execute("UPDATE sakuin_schema SET version = %s", (len(MIGRATIONS),))
 
     @contextmanager
     def _write(self) -> Iterator[psycopg.Connection[dict[str, Any]]]:
@@ -146,11 +173,12 @@ class PostgresStore(SQLStore):
             if old is not None:
                 db.execute("DELETE FROM documents WHERE id = %s", (old["id"],))
             row = db.execute(
-                "INSERT INTO documents (source, title, text, content_hash, media_type, tags, metadata,"
-                " created)"
-                " VALUES (%s, %s, %s, %s, %s, %s, %s, COALESCE(%s, now())) RETURNING id",
+                "INSERT INTO documents (source, name, title, text, content_hash, media_type, tags,"
+                " metadata, created)"
+                " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, COALESCE(%s, now())) RETURNING id",
                 (
                     document.source,
+                    document.display_name,
                     document.title,
                     document.text,
                     document.content_hash,
@@ -206,7 +234,7 @@ class PostgresStore(SQLStore):
                 raise DocumentNotFoundError(document_id)
 
     _DOCUMENT_COLUMNS = (
-        "SELECT d.id, d.source, d.title, d.content_hash, d.media_type, d.tags, d.created, d.updated,"
+        "SELECT d.id, d.source, d.name, d.title, d.content_hash, d.media_type, d.tags, d.created, d.updated,"
         " (SELECT COUNT(*) FROM chunks c WHERE c.doc_id = d.id) AS chunks,"
         " (SELECT COALESCE(json_agg(json_build_array(r.kind, r.name)), '[]') FROM readers r"
         "  WHERE r.doc_id = d.id) AS readers FROM documents d"
@@ -218,6 +246,7 @@ class PostgresStore(SQLStore):
         return DocumentRecord(
             row["id"],
             row["source"],
+            row["name"],
             row["title"],
             row["content_hash"],
             row["media_type"],
@@ -269,6 +298,9 @@ class PostgresStore(SQLStore):
         if filters.source_prefix:
             params["source"] = like_prefix(filters.source_prefix)
             parts.append("d.source LIKE %(source)s")
+        if filters.name_prefix:
+            params["name"] = like_prefix(filters.name_prefix)
+            parts.append("d.name LIKE %(name)s")
         if filters.updated_after:
             params["after"] = filters.updated_after
             parts.append("d.updated >= %(after)s")
@@ -277,7 +309,9 @@ class PostgresStore(SQLStore):
             parts.append("d.tags @> %(tags)s::jsonb")
         return " AND ".join(parts)
 
-    _HIT_COLUMNS = "c.id, c.doc_id, d.title, d.source, c.start_offset, c.end_offset, c.text, c.headings"
+    _HIT_COLUMNS = (
+        "c.id, c.doc_id, d.title, d.source, d.name, c.start_offset, c.end_offset, c.text, c.headings"
+    )
 
     def lexical(self, query: str, user: str, k: int, filters: SearchFilters = NO_FILTERS) -> list[Hit]:
         terms = sorted(set(lexical.terms(query)))
@@ -345,6 +379,7 @@ def _hit(row: dict[str, Any]) -> Hit:
         row["doc_id"],
         row["title"],
         row["source"],
+        row["name"],
         row["start_offset"],
         row["end_offset"],
         row["text"],

@@ -24,6 +24,7 @@ import numpy as np
 from sakuin.knowledge import lexical
 from sakuin.knowledge.access import Reader, readable_documents_sql
 from sakuin.knowledge.chunk import Chunk
+from sakuin.knowledge.names import default_name
 from sakuin.knowledge.store.base import (
     NO_FILTERS,
     DocumentNotFoundError,
@@ -76,6 +77,11 @@ MIGRATIONS = [
     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     INSERT INTO meta VALUES ('generation', '0');
     """,
+    # 2: the name readers see; documents stored before it get the last part of their source
+    """
+    ALTER TABLE documents ADD COLUMN name TEXT NOT NULL DEFAULT '';
+    UPDATE documents SET name = sakuin_default_name(source);
+    """,
 ]
 
 
@@ -99,6 +105,7 @@ class SQLiteStore(SQLStore):
         self._db.execute("PRAGMA journal_mode = WAL")
         self._db.execute("PRAGMA foreign_keys = ON")
         self._db.execute("PRAGMA synchronous = NORMAL")
+        self._db.create_function("sakuin_default_name", 1, default_name, deterministic=True)
         self._lock = threading.RLock()
         self._dense: _DenseIndex | None = None
         self._migrate()
@@ -146,10 +153,11 @@ class SQLiteStore(SQLStore):
             if old is not None:
                 self._delete(db, old[0])
             cursor = db.execute(
-                "INSERT INTO documents (source, title, text, content_hash, media_type, tags, metadata,"
-                " created, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO documents (source, name, title, text, content_hash, media_type, tags,"
+                " metadata, created, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     document.source,
+                    document.display_name,
                     document.title,
                     document.text,
                     document.content_hash,
@@ -219,7 +227,7 @@ class SQLiteStore(SQLStore):
             self._delete(db, document_id)
 
     _DOCUMENT_COLUMNS = (
-        "SELECT d.id, d.source, d.title, d.content_hash, d.media_type, d.tags, d.created, d.updated,"
+        "SELECT d.id, d.source, d.name, d.title, d.content_hash, d.media_type, d.tags, d.created, d.updated,"
         " (SELECT COUNT(*) FROM chunks c WHERE c.doc_id = d.id) AS chunks FROM documents d"
     )
 
@@ -231,6 +239,7 @@ class SQLiteStore(SQLStore):
         return DocumentRecord(
             row["id"],
             row["source"],
+            row["name"],
             row["title"],
             row["content_hash"],
             row["media_type"],
@@ -279,6 +288,9 @@ class SQLiteStore(SQLStore):
         if filters.source_prefix:
             params["source"] = like_prefix(filters.source_prefix)
             parts.append("d.source LIKE :source ESCAPE '\\'")
+        if filters.name_prefix:
+            params["name"] = like_prefix(filters.name_prefix)
+            parts.append("d.name LIKE :name ESCAPE '\\'")
         if filters.updated_after:
             params["after"] = filters.updated_after.timestamp()
             parts.append("d.updated >= :after")
@@ -287,6 +299,10 @@ class SQLiteStore(SQLStore):
             parts.append(f"EXISTS (SELECT 1 FROM json_each(d.tags) WHERE value = :tag{number})")
         return " AND ".join(parts)
 
+    _HIT_COLUMNS = (
+        "c.id, c.doc_id, d.title, d.source, d.name, c.start_offset, c.end_offset, c.text, c.headings"
+    )
+
     def lexical(self, query: str, user: str, k: int, filters: SearchFilters = NO_FILTERS) -> list[Hit]:
         self.require_user(user)
         expression = lexical.match_query(query)
@@ -294,8 +310,7 @@ class SQLiteStore(SQLStore):
             return []
         params: dict[str, Any] = {"user": user, "match": expression, "k": k}
         rows = self._rows(
-            "SELECT c.id, c.doc_id, d.title, d.source, c.start_offset, c.end_offset, c.text, c.headings,"
-            " -bm25(chunks_fts) AS score"
+            f"SELECT {self._HIT_COLUMNS}, -bm25(chunks_fts) AS score"
             " FROM chunks_fts JOIN chunks c ON c.id = chunks_fts.rowid JOIN documents d ON d.id = c.doc_id"
             f" WHERE chunks_fts MATCH :match AND {self._filter_sql(filters, params)}"
             " ORDER BY bm25(chunks_fts) LIMIT :k",
@@ -336,8 +351,8 @@ class SQLiteStore(SQLStore):
             return []
         marks = ",".join("?" * len(ids))
         return self._rows(
-            "SELECT c.id, c.doc_id, d.title, d.source, c.start_offset, c.end_offset, c.text, c.headings"
-            f" FROM chunks c JOIN documents d ON d.id = c.doc_id WHERE c.id IN ({marks})",
+            f"SELECT {self._HIT_COLUMNS} FROM chunks c JOIN documents d ON d.id = c.doc_id"
+            f" WHERE c.id IN ({marks})",
             ids,
         )
 
@@ -389,6 +404,7 @@ class SQLiteStore(SQLStore):
             row["doc_id"],
             row["title"],
             row["source"],
+            row["name"],
             row["start_offset"],
             row["end_offset"],
             row["text"],
