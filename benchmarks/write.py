@@ -45,9 +45,11 @@ from sakuin.knowledge.workspace import KnowledgeBase
 from sakuin.models import LanguageModel, load_model
 from sakuin.write import Source, calibrate, write
 from sakuin.write.citations import CITATION
-from sakuin.write.evidence import weigh
+from sakuin.write.evidence import threshold_for, weigh
 from sakuin.write.prompt import grounded_prompt
 from sakuin.write.request import read_request
+from sakuin.write.retrieval import Retrieved
+from sakuin.write.retrieval import retrieve as retrieve_for_writing
 from sakuin.write.sources import passage_sources
 
 RESULTS = Path(__file__).parent / "results"
@@ -143,7 +145,10 @@ def refusal_quality(kb: KnowledgeBase, questions: list[Question], answerable: li
     for question in track(questions, description="evidence", transient=True):
         vector = kb.embedder.embed_queries([question.question])[0]
         hits = kb.search(question.question, USER, k=kb.settings.write.passages, vector=vector)
-        coverage.append(weigh(read_request(question.question), hits).coverage)
+        dense = kb.search(question.question, USER, k=50, mode="dense", vector=vector)
+        retrieved = Retrieved(hits, {h.chunk_id: h.score for h in dense})
+        similarity = kb.settings.write.translation_similarity
+        coverage.append(weigh(read_request(question.question), retrieved, similarity).coverage)
         dense = kb.search(question.question, USER, k=1, mode="dense", vector=vector)
         lexical = kb.search(question.question, USER, k=1, mode="lexical")
         cosine.append(dense[0].score if dense else 0.0)
@@ -151,7 +156,7 @@ def refusal_quality(kb: KnowledgeBase, questions: list[Question], answerable: li
     threshold = kb.settings.write.evidence_threshold
     refused = [c < threshold for c in coverage]
     true_refusals = sum(r and not a for r, a in zip(refused, answerable, strict=True))
-    calibrated = calibrate(coverage, answerable)
+    calibrated = threshold_for(coverage, answerable)
     return {
         "default_threshold": threshold,
         "precision_at_default": true_refusals / max(sum(refused), 1),
@@ -166,15 +171,36 @@ def refusal_quality(kb: KnowledgeBase, questions: list[Question], answerable: li
 
 
 def example_calibration(settings_dir: Path) -> dict[str, Any]:
-    """The example company's labelled requests: what `sakuin write-calibrate` reports."""
+    """The example company's labelled requests: what `sakuin write-calibrate` derives, and how
+    the evidence decision does at it overall and on the cross-lingual and function-word slices
+    (answered: share of answerable requests answered; refused: share of the others refused)."""
     kb = KnowledgeBase(load_settings(settings_dir))
     load_workspace(kb, read_workspace(EXAMPLE))
     rows = [json.loads(x) for x in (EXAMPLE / "requests.jsonl").read_text(encoding="utf-8").splitlines() if x]
-    scores = [
-        weigh(read_request(r["request"]), kb.search(r["request"], r["user"], k=5)).coverage for r in rows
-    ]
+    cases = [(read_request(r["request"]), retrieve_for_writing(kb, r["request"], r["user"], 5)) for r in rows]
     kb.close()
-    return calibrate(scores, [r["answerable"] for r in rows]).__dict__
+    answerable = [r["answerable"] for r in rows]
+    found = calibrate(cases, answerable)
+    words_only = calibrate(cases, answerable, translate=False)
+    slices: dict[str, Any] = {}
+    for name, calibration in (("with translation", found), ("words only (before)", words_only)):
+        scores = [weigh(q, x, calibration.translation_similarity).coverage for q, x in cases]
+        for part, keep in (
+            ("all", lambda r: True),
+            ("cross-lingual", lambda r: r.get("cross_lingual", False)),
+            ("same language", lambda r: not r.get("cross_lingual", False)),
+            ("function words", lambda r: r.get("function_words", False)),
+        ):
+            picked = [(s, r["answerable"]) for s, r in zip(scores, rows, strict=True) if keep(r)]
+            yes = [s >= calibration.threshold for s, a in picked if a]
+            no = [s < calibration.threshold for s, a in picked if not a]
+            slices[f"{name} / {part}"] = {
+                "answered": sum(yes) / len(yes) if yes else None,
+                "refused": sum(no) / len(no) if no else None,
+                "answerable": len(yes),
+                "unanswerable": len(no),
+            }
+    return {"calibrated": found.__dict__, "words_only": words_only.__dict__, "slices": slices}
 
 
 def plot(results: dict[str, Any], path: Path) -> None:
@@ -270,7 +296,12 @@ def main() -> None:
         f"{refusal['precision_at_default']:.3f}, recall {refusal['recall_at_default']:.3f}; "
         f"calibrated here: {json.dumps(refusal['calibrated'])}; ROC AUC {json.dumps(refusal['roc_auc'])}"
     )
-    console.print(f"example workspace calibration: {json.dumps(example)}")
+    console.print(f"example workspace calibration: {json.dumps(example['calibrated'])}")
+    slice_table = Table("example requests", "answered", "refused", "answerable", "unanswerable")
+    for name, m in example["slices"].items():
+        rates = [f"{m[k]:.2f}" if m[k] is not None else "–" for k in ("answered", "refused")]
+        slice_table.add_row(name, *rates, str(m["answerable"]), str(m["unanswerable"]))
+    console.print(slice_table)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "write.json").write_text(json.dumps(results, indent=2, ensure_ascii=False), encoding="utf-8")
     plot(results, RESULTS / "write.png")
