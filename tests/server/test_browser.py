@@ -87,7 +87,7 @@ def test_upload_list_search_and_permissions_in_a_browser(browser: Browser, live:
     shot(alice, "03-alice-search")
     alice.locator("#search-results .citation").first.click()  # the passage, in its document
     expect(alice.locator("dialog#passage mark")).to_contain_text("十月に試作機を完成させる")
-    expect(alice.locator("dialog#passage .source")).to_contain_text("upload:alice/raven.md")
+    expect(alice.locator("dialog#passage .source")).to_have_text(re.compile(r"^raven\.md \d+-\d+$"))
     shot(alice, "03b-alice-passage")
     alice.locator("dialog#passage button").click()
 
@@ -135,6 +135,14 @@ def test_write_refuse_upload_answer_cite_in_a_browser(
 ) -> None:
     company = make_server(company=True)
     alice = log_in(browser, company, "alice", "ja-JP")
+    # a reader sees each document's path inside the workspace, not the server's folder
+    expect(alice.locator("#documents")).to_contain_text("documents/products/kumo-arm-r2.md")
+    expect(alice.locator("body")).not_to_contain_text(str(EXAMPLE_WORKSPACE))
+    shot(alice, "09-alice-knowledge-names")
+    admin = log_in(browser, company, "admin", "ja-JP")
+    expect(admin.locator("#documents")).to_contain_text(str(EXAMPLE_WORKSPACE / "documents"))
+    shot(admin, "09b-admin-knowledge-sources")
+
     ask(alice, company, WRITE_REQUEST)
     expect(alice.locator("#write-output")).to_have_attribute("data-state", "refused")
     expect(alice.locator("#write-refused")).to_be_visible()
@@ -155,6 +163,7 @@ def test_write_refuse_upload_answer_cite_in_a_browser(
         re.compile(r"(rag|long-context), (extractive|abstractive)")
     )
     expect(alice.locator("#write-sources")).to_contain_text("hoshizora-x3.md")
+    expect(alice.locator("#write-sources")).not_to_contain_text("upload:")
     shot(alice, "12-alice-write-answer")
     alice.locator("#write-answer a.cite").first.click()  # the citation opens its passage
     dialog = alice.locator("dialog#passage")

@@ -2,12 +2,17 @@
 
 Every read passes the principal to the store, whose one permission filter decides inside its
 query; a document the caller may not read answers 404 exactly like one that does not exist.
+
+Readers see a document's ``name`` (its path inside what was ingested, or the uploaded file's
+name). Its ``source``, where the server read it, is in a response only for admins: for anyone
+else the field is absent (routes drop ``None`` fields), so no server path reaches them.
 """
 
 from __future__ import annotations
 
 import pathlib
 import tempfile
+from dataclasses import asdict
 from datetime import datetime
 from typing import Annotated, Literal
 from urllib.parse import quote
@@ -19,7 +24,7 @@ from pydantic import BaseModel, Field
 from sakuin.errors import SakuinError
 from sakuin.knowledge.access import Reader, parse_readers
 from sakuin.knowledge.store.base import DocumentRecord, Hit, SearchFilters
-from sakuin.server.auth import ForbiddenError, PrincipalDep
+from sakuin.server.auth import ForbiddenError, Principal, PrincipalDep
 from sakuin.server.services import ServicesDep, exposes
 from sakuin.server.uploads import check_readers, ingest_uploads, may_manage, safe_filename
 
@@ -32,10 +37,20 @@ class PassageError(SakuinError):
     """Offsets that do not delimit a passage of the document."""
 
 
+def admin_only(value: str, principal: Principal) -> str | None:
+    """``value`` for an admin; None (an absent field) for everyone else."""
+    return value if principal.admin else None
+
+
+Name = Annotated[str, Field(description="Its path inside what was ingested, or the uploaded file's name.")]
+Source = Annotated[str | None, Field(description="Where the server read it: present for admins only.")]
+
+
 class Document(BaseModel):
     id: int
     title: str
-    source: str
+    name: Name
+    source: Source = None
     media_type: str
     readers: list[str]
     tags: list[str]
@@ -44,17 +59,18 @@ class Document(BaseModel):
     manageable: bool = Field(description="Whether the caller may share or delete it.")
 
     @classmethod
-    def of(cls, record: DocumentRecord, manageable: bool) -> Document:
+    def of(cls, record: DocumentRecord, principal: Principal) -> Document:
         return cls(
             id=record.id,
             title=record.title,
-            source=record.source,
+            name=record.name,
+            source=admin_only(record.source, principal),
             media_type=record.media_type,
             readers=sorted(str(r) for r in record.readers),
             tags=list(record.tags),
             chunks=record.chunks,
             updated=record.updated,
-            manageable=manageable,
+            manageable=may_manage(record, principal.user, admin=principal.admin),
         )
 
 
@@ -76,12 +92,32 @@ class Readers(BaseModel):
 class Passage(BaseModel):
     document_id: int
     title: str
-    source: str
+    name: Name
+    source: Source = None
     start: int
     end: int
     text: str
     before: str = Field(description="Up to 200 characters preceding the passage, for context.")
     after: str = Field(description="Up to 200 characters following it.")
+
+
+class SearchHit(BaseModel):
+    """A :class:`~sakuin.knowledge.store.base.Hit` as the caller may see it."""
+
+    chunk_id: int
+    document_id: int
+    title: str
+    name: Name
+    source: Source = None
+    start: int
+    end: int
+    text: str
+    headings: list[str]
+    score: float
+
+    @classmethod
+    def of(cls, hit: Hit, principal: Principal) -> SearchHit:
+        return cls(**{**asdict(hit), "source": admin_only(hit.source, principal)})
 
 
 def save_uploads(files: list[UploadFile], folder: pathlib.Path) -> list[pathlib.Path]:
@@ -96,13 +132,10 @@ def save_uploads(files: list[UploadFile], folder: pathlib.Path) -> list[pathlib.
     return paths
 
 
-@router.get("/documents", openapi_extra=exposes("content"))
+@router.get("/documents", openapi_extra=exposes("content"), response_model_exclude_none=True)
 def list_documents(principal: PrincipalDep, services: ServicesDep) -> list[Document]:
     """The documents the caller may read."""
-    return [
-        Document.of(r, may_manage(r, principal.user, admin=principal.admin))
-        for r in services.kb.store.documents(principal.user)
-    ]
+    return [Document.of(r, principal) for r in services.kb.store.documents(principal.user)]
 
 
 @router.post("/documents", openapi_extra=exposes("content"))
@@ -126,14 +159,13 @@ def upload_documents(
     return [UploadResult(**r.__dict__) for r in results]
 
 
-@router.get("/documents/{document_id}", openapi_extra=exposes("content"))
+@router.get("/documents/{document_id}", openapi_extra=exposes("content"), response_model_exclude_none=True)
 def show_document(
     document_id: DocumentId, principal: PrincipalDep, services: ServicesDep
 ) -> DocumentWithText:
     record = services.kb.store.document(document_id, principal.user)
     text = services.kb.store.document_text(document_id, principal.user)
-    manageable = may_manage(record, principal.user, admin=principal.admin)
-    return DocumentWithText(**Document.of(record, manageable).model_dump(), text=text)
+    return DocumentWithText(**Document.of(record, principal).model_dump(), text=text)
 
 
 @router.get(
@@ -145,7 +177,7 @@ def download_document(
     """The document's extracted text as a UTF-8 file."""
     record = services.kb.store.document(document_id, principal.user)
     text = services.kb.store.document_text(document_id, principal.user)
-    filename = pathlib.Path(record.source.rsplit("/", 1)[-1]).stem or f"document-{document_id}"
+    filename = pathlib.PurePosixPath(record.name).stem or f"document-{document_id}"
     return PlainTextResponse(
         text, headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename, safe='')}.txt"}
     )
@@ -161,7 +193,9 @@ def _managed_record(document_id: int, principal: PrincipalDep, services: Service
     return record
 
 
-@router.get("/documents/{document_id}/passage", openapi_extra=exposes("content"))
+@router.get(
+    "/documents/{document_id}/passage", openapi_extra=exposes("content"), response_model_exclude_none=True
+)
 def passage(
     document_id: DocumentId,
     principal: PrincipalDep,
@@ -179,7 +213,8 @@ def passage(
     return Passage(
         document_id=document_id,
         title=record.title,
-        source=record.source,
+        name=record.name,
+        source=admin_only(record.source, principal),
         start=start,
         end=end,
         text=text[start:end],
@@ -188,7 +223,9 @@ def passage(
     )
 
 
-@router.put("/documents/{document_id}/readers", openapi_extra=exposes("content"))
+@router.put(
+    "/documents/{document_id}/readers", openapi_extra=exposes("content"), response_model_exclude_none=True
+)
 def share_document(
     document_id: DocumentId, body: Readers, principal: PrincipalDep, services: ServicesDep
 ) -> Document:
@@ -199,7 +236,7 @@ def share_document(
         readers |= {Reader("user", principal.user)}
     check_readers(services.kb.store, readers)
     services.kb.store.set_readers(document_id, readers)
-    return Document.of(services.kb.store.document(document_id), True)
+    return Document.of(services.kb.store.document(document_id), principal)
 
 
 @router.delete("/documents/{document_id}", status_code=204, openapi_extra=exposes("content"))
@@ -208,16 +245,22 @@ def delete_document(document_id: DocumentId, principal: PrincipalDep, services: 
     services.kb.store.delete_document(document_id)
 
 
-@router.get("/search", openapi_extra=exposes("content"))
+@router.get("/search", openapi_extra=exposes("content"), response_model_exclude_none=True)
 def search(
     principal: PrincipalDep,
     services: ServicesDep,
     q: Annotated[str, Query(min_length=1, max_length=2000, description="What to look for.")],
     k: Annotated[int, Query(ge=1, le=100)] = 10,
     mode: Literal["lexical", "dense", "hybrid"] = "hybrid",
-    source: Annotated[str | None, Query(max_length=1000)] = None,
+    path: Annotated[str | None, Query(max_length=1000, description="Only names starting with this.")] = None,
+    source: Annotated[
+        str | None, Query(max_length=1000, description="Only sources starting with this (admins only).")
+    ] = None,
     tag: Annotated[list[str] | None, Query(max_length=32)] = None,
-) -> list[Hit]:
+) -> list[SearchHit]:
     """The best passages among what the caller may read (the same search as ``sakuin search``)."""
-    filters = SearchFilters(source, None, tuple(tag or []))
-    return services.kb.search(q, principal.user, k=k, mode=mode, filters=filters)
+    if source is not None and not principal.admin:  # its answers would reveal the server's paths
+        raise ForbiddenError("only an admin may filter by source; filter by path (the name) instead.")
+    filters = SearchFilters(source, None, tuple(tag or []), name_prefix=path)
+    hits = services.kb.search(q, principal.user, k=k, mode=mode, filters=filters)
+    return [SearchHit.of(hit, principal) for hit in hits]

@@ -36,6 +36,7 @@ MESSAGES: dict[str, dict[Language, str]] = {
     "title": {"ja": "タイトル", "en": "Title"},
     "updated": {"ja": "更新", "en": "Updated"},
     "chunks": {"ja": "チャンク", "en": "Chunks"},
+    "server_path": {"ja": "サーバー上のパス", "en": "On the server"},
     "delete": {"ja": "削除", "en": "Delete"},
     "share": {"ja": "共有", "en": "Share"},
     "search": {"ja": "検索", "en": "Search"},

@@ -2,8 +2,8 @@
 
 An uploaded file's source is ``upload:USER/FILENAME``: uploading the same name again updates that
 document (unchanged content is skipped by hash), and the source names who may manage it (see
-:func:`may_manage`). The uploader is always among the readers, so nobody uploads what they then
-cannot see.
+:func:`may_manage`); readers see it named by its file name alone. The uploader is always among
+the readers, so nobody uploads what they then cannot see.
 """
 
 from __future__ import annotations
@@ -74,7 +74,8 @@ def ingest_uploads(
         source = upload_source(user, path.name)
         try:
             for parsed in parse_file(path, max_bytes=kb.ingestor.max_bytes):
-                results.append(kb.ingestor.ingest_document(replace(parsed, source=source), readers, tags))
+                uploaded = replace(parsed, source=source)
+                results.append(kb.ingestor.ingest_document(uploaded, readers, tags, name=path.name))
         except SakuinError as exc:  # the server's temporary path means nothing to the client
             results.append(IngestResult(source, "failed", reason=str(exc).replace(str(path), path.name)))
         if progress:

@@ -104,7 +104,9 @@ async function showPassage(documentId, start, end) {
   dialog.querySelector(".before").textContent = passage.before;
   dialog.querySelector("mark").textContent = passage.text;
   dialog.querySelector(".after").textContent = passage.after;
-  dialog.querySelector(".source").textContent = `${passage.source} ${passage.start}-${passage.end}`;
+  // only an admin's passage has a source (the server's path); everyone sees the document's name
+  const where = passage.source ? ` (${passage.source})` : "";
+  dialog.querySelector(".source").textContent = `${passage.name} ${passage.start}-${passage.end}${where}`;
   dialog.showModal();
 }
 
@@ -123,7 +125,7 @@ function renderHits(hits, emptyText) {
     title.href = `/api/documents/${hit.document_id}/download`;
     title.textContent = hit.title;
     const where = document.createElement("small");
-    where.textContent = ` ${hit.source} ${hit.headings.join(" > ")}`;
+    where.textContent = ` ${hit.name} ${hit.headings.join(" > ")}`;
     const passage = document.createElement("p");
     passage.className = "citation";
     passage.textContent = hit.text;
