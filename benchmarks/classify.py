@@ -13,6 +13,8 @@ repeats of JNLI items) and the Ray engine's overhead at small scale. Prints tabl
         [--sample 500] [--margin 0.2] [--shots-sweep 0,2,4,8] [--scale 1000,10000,100000]
         [--score-scale-max 10000] [--ray-items 64] [--backend transformers] [--precision bfloat16]
     .venv/bin/python benchmarks/classify.py --score-scaling-only --scale 100000   # ~40 minutes
+    .venv/bin/python benchmarks/classify.py --compare-models gemma-3-270m,qwen2.5-coder-0.5b-instruct \
+        --backend llama_cpp   # generate and score per model on the same held-out sample, side by side
 
 About ten minutes on a quiet 2-core machine.
 """
@@ -45,6 +47,7 @@ from sakuin.models.packaged import PACKAGED_MODELS
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "jglue"
 RESULTS = Path(__file__).parent / "results" / "classify.json"
+MODEL_RESULTS = RESULTS.with_name("classify-models.json")
 NLI_LABELS = ("entailment", "contradiction", "neutral")
 SHOTS = 2  # solved examples per label in the main comparison
 BOUND = "bound: bare forward over items"
@@ -106,6 +109,83 @@ def jcqa(data: Path) -> tuple[ChoiceTask, list[dict[str, Any]]]:
     return task, rows
 
 
+def jnli_pool(args: argparse.Namespace) -> tuple[list[dict[str, Any]], np.ndarray]:
+    """JNLI items never used as examples, and the fixed order in which they are evaluated."""
+    _, pool = jnli(Path(args.jglue), MAX_SHOTS)
+    return pool, np.random.default_rng(0).permutation(len(pool))
+
+
+def compare_models(args: argparse.Namespace, data_dir: Path) -> None:
+    """generate and score for each of ``--compare-models`` on the same held-out items, side by side.
+
+    The items are the main run's generate sample (JNLI) and the first JCommonsenseQA questions;
+    every model gets the same completion-style prompts, so the rows differ by the model only.
+    Written to ``classify-models.json``.
+    """
+    from rich.console import Console
+
+    task, _ = jnli(Path(args.jglue))
+    pool, order = jnli_pool(args)
+    sampled = [pool[i] for i in order[: args.generate_items]]
+    choice_task, questions = jcqa(Path(args.jglue))
+    choice_sample = questions[: args.generate_items]
+    rows: list[dict[str, Any]] = []
+    for name in args.compare_models.split(","):
+        settings = load_settings(
+            data_dir,
+            model={
+                "name": name,
+                "backend": args.backend,
+                "context_length": 4096,
+                "precision": args.precision,
+            },
+        )
+        model = load_model(settings)
+        suites: tuple[tuple[str, dict[str, Engine], Sequence[Row]], ...] = (
+            ("JNLI", {"generate": GenerateEngine(model, task), "score": ScoreEngine(model, task)}, sampled),
+            (
+                "JCommonsenseQA",
+                {
+                    "generate": ChoiceGenerateEngine(model, choice_task),
+                    "score": ChoiceEngine(model, choice_task),
+                },
+                choice_sample,
+            ),
+        )
+        for dataset, engines, items in suites:
+            for engine_name, engine in engines.items():
+                engine.predict(items[:4])  # warm-up: see NOTES["warm_up"]
+                probabilities, seconds = timed(engine, items)
+                metrics = (
+                    nli_metrics(probabilities, items)
+                    if dataset == "JNLI"
+                    else choice_metrics(probabilities, items)
+                )
+                rows.append(
+                    {
+                        "model": name,
+                        "dataset": dataset,
+                        "engine": engine_name,
+                        "n": len(items),
+                        "items_per_s": round(len(items) / seconds, 2),
+                        **metrics,
+                    }
+                )
+                print(rows[-1], flush=True)
+        model.close()
+    columns = ("model", "dataset", "engine", "n", "items_per_s", "accuracy", "macro_f1", "unparsed")
+    Console(width=200).print(table(f"models side by side ({args.backend}, {args.precision})", columns, rows))
+    document = {
+        "backend": args.backend,
+        "precision": args.precision,
+        "machine": {"cpus": os.cpu_count(), "load_average_at_end": [round(v, 2) for v in os.getloadavg()]},
+        "arguments": vars(args),
+        "results": rows,
+    }
+    MODEL_RESULTS.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"wrote {MODEL_RESULTS}")
+
+
 def timed(engine: Engine, rows: Sequence[Row]) -> tuple[np.ndarray, float]:
     start = time.perf_counter()
     probabilities = engine.predict(rows)
@@ -142,11 +222,13 @@ def main() -> None:
         data_dir,
         model={"backend": args.backend, "context_length": 4096, "precision": args.precision},
     )
+    if args.compare_models:
+        compare_models(args, data_dir)
+        return
     PACKAGED_MODELS[settings.model.name].locate(settings.models_dir)
     model = load_model(settings)
     task, _ = jnli(Path(args.jglue))
-    _, pool = jnli(Path(args.jglue), MAX_SHOTS)
-    order = np.random.default_rng(0).permutation(len(pool))
+    pool, order = jnli_pool(args)
     evaluated = [pool[i] for i in order[: args.items]]
     sampled = evaluated[: args.generate_items]
     distill_pool = [pool[i] for i in order[args.items :]]  # the head never trains on evaluated items
@@ -254,6 +336,11 @@ def arguments() -> argparse.Namespace:
     )
     parser.add_argument(
         "--ray-items", type=int, default=64, help="items for the Ray overhead check (0: skip)"
+    )
+    parser.add_argument(
+        "--compare-models",
+        default="",
+        help="comma-separated model names: only generate and score per model on the same held-out items",
     )
     parser.add_argument("--backend", default="transformers", help="llama_cpp or transformers")
     parser.add_argument("--precision", default="bfloat16", help="transformers: float32, bfloat16 or auto")
