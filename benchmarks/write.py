@@ -14,7 +14,8 @@ quote whole sentences). Refusal quality is measured on all sampled questions at 
 threshold and at the threshold this set calibrates to, with the ROC AUC of the evidence score and
 of two alternatives (dense cosine, BM25). Also the example workspace's own calibration.
 
-    .venv/bin/python benchmarks/write.py [--questions 60] [--paragraphs 400] [--models gemma-3-270m]
+    .venv/bin/python benchmarks/write.py [--questions 60] [--paragraphs 400]
+        [--models gemma-3-270m,qwen2.5-coder-0.5b-instruct,qwen2.5-coder-1.5b-instruct]
 
 Prints a table; writes benchmarks/results/write.json and write.png.
 """
@@ -234,7 +235,11 @@ def main() -> None:
         "--questions", type=int, default=60, help="questions sampled (half made unanswerable)"
     )
     parser.add_argument("--paragraphs", type=int, default=400, help="JSQuAD paragraphs in the corpus")
-    parser.add_argument("--models", default="gemma-3-270m", help="comma-separated model names")
+    parser.add_argument(
+        "--models",
+        default="gemma-3-270m,qwen2.5-coder-0.5b-instruct",
+        help="comma-separated model names, side by side (qwen2.5-coder-1.5b-instruct needs its extra)",
+    )
     args = parser.parse_args()
     console = Console()
 
