@@ -38,8 +38,9 @@ class ModelSettings(BaseModel):
     )
     name: str = Field(
         "gemma-3-270m",
-        description="A packaged model (gemma-3-270m, smollm2-135m-instruct), a GGUF file, or a "
-        "Hugging Face model directory. For the openai backend: the server's model name.",
+        description="A packaged model (gemma-3-270m, smollm2-135m-instruct, qwen2.5-coder-0.5b-instruct, "
+        "qwen2.5-coder-1.5b-instruct with the qwen-1.5b extra; `sakuin models` lists them), a GGUF file, "
+        "or a Hugging Face model directory. For the openai backend: the server's model name.",
     )
     context_length: int = Field(4096, ge=64, description="Context window to allocate, in tokens.")
     threads: int | None = Field(None, ge=1, description="CPU threads; default: all cores.")
