@@ -3,7 +3,8 @@
 Engines (one protocol, :class:`~sakuin.classify.engines.Engine`): ``generate`` (the baseline that
 parses generated text), ``score`` (label log-likelihoods in one cached, batched forward pass,
 calibrated), ``distill`` (a light head trained on ``score``'s labels of a sample). Tables in CSV,
-JSONL or Parquet go through :func:`classify_file`, locally or over Ray (:mod:`sakuin.classify.ray_engine`).
+JSONL or Parquet go through :func:`classify_file`, locally or over Ray (:mod:`sakuin.classify.ray_engine`),
+on the backend :func:`choose_backend` picks for the engine when the user named none.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from sakuin.classify.backend import BackendChoice, choose_backend
 from sakuin.classify.choose import ChoiceEngine, ChoiceTask
 from sakuin.classify.distill import DistillEngine, DistillReport
 from sakuin.classify.engines import Engine
@@ -24,6 +26,7 @@ from sakuin.models.base import LanguageModel
 EngineName = Literal["generate", "score", "distill"]
 
 __all__ = [
+    "BackendChoice",
     "ChoiceEngine",
     "ChoiceTask",
     "ClassifyResult",
@@ -36,6 +39,7 @@ __all__ = [
     "ScoreEngine",
     "Task",
     "build_engine",
+    "choose_backend",
     "classify_file",
     "load_task",
     "make_task",

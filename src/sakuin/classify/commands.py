@@ -18,10 +18,12 @@ from rich.progress import (
 )
 
 from sakuin.classify import ChoiceEngine, ChoiceTask, EngineOptions, build_engine, load_task, make_task
+from sakuin.classify.backend import choose_backend
 from sakuin.classify.run import ClassifyResult, check_columns, classify_file
 from sakuin.classify.run import Progress as ProgressCallback
 from sakuin.classify.tables import read_table
 from sakuin.classify.task import Task
+from sakuin.config import Settings
 from sakuin.errors import TaskError
 from sakuin.models import LanguageModel, load_model
 from sakuin.terminal import err, out, settings_of
@@ -102,15 +104,25 @@ def classify(
                 batch_size=batch_size,
                 address=ray_address,
             )
-        _summary(result)
+        if result.backend:
+            out.print(result.backend.describe())
+        _summary(result, options.engine)
         return
-    model = _load(ctx)
-    built = build_engine(model, task, options)
+    choice = choose_backend(settings, options.engine)
+    out.print(choice.describe())
+    built = build_engine(_load(choice.settings), task, options)
     with _progress_bar() as progress:
         result = classify_file(
-            task, input_path, output, engine=built, batch_size=batch_size, resume=resume, progress=progress
+            task,
+            input_path,
+            output,
+            engine=built,
+            batch_size=batch_size,
+            resume=resume,
+            progress=progress,
+            backend=choice,
         )
-    _summary(result)
+    _summary(result, options.engine)
 
 
 def choose(
@@ -133,7 +145,8 @@ def choose(
     task = ChoiceTask(question_column, tuple(option_column or ()), instruction)
     check_columns(read_table(input_path), task, input_path)
     output = out_path or input_path.with_name(f"{input_path.stem}.chosen{input_path.suffix}")
-    engine = ChoiceEngine(_load(ctx), task, calibrate=calibrate, length_normalise=length_normalise)
+    model = _load(settings_of(ctx))
+    engine = ChoiceEngine(model, task, calibrate=calibrate, length_normalise=length_normalise)
     with _progress_bar() as progress:
         result = classify_file(
             task, input_path, output, engine=engine, batch_size=batch_size, resume=resume, progress=progress
@@ -149,8 +162,7 @@ def _task(task_file: Path | None, labels: str | None, instruction: str, columns:
     return make_task(labels.split(","), instruction=instruction, text_columns=columns or ["text"])
 
 
-def _load(ctx: typer.Context) -> LanguageModel:
-    settings = settings_of(ctx)
+def _load(settings: Settings) -> LanguageModel:
     with err.status(f"loading {settings.model.name} ({settings.model.backend})…"):
         return load_model(settings)
 
@@ -176,12 +188,14 @@ def _progress_bar() -> Iterator[ProgressCallback]:
         yield update
 
 
-def _summary(result: ClassifyResult) -> None:
+def _summary(result: ClassifyResult, engine: str = "") -> None:
     resumed = f", {result.resumed_from} from the checkpoint" if result.resumed_from else ""
     out.print(
         f"labelled {result.labelled} of {result.total} rows ({result.skipped} skipped{resumed}) in "
         f"{result.seconds:.1f} s → {result.output}"
     )
+    if result.unparsed or engine == "generate":
+        out.print(f"{result.unparsed} of {result.labelled} answers named no label (predicted is empty)")
     if result.distill is not None:
         report = result.distill
         out.print(

@@ -1,8 +1,11 @@
 """The ``generate`` engine: the baseline that asks the model and parses what it writes.
 
 The full prompt is sent for every item and a few tokens are decoded, the way a model is used
-naively. It is the reference the other engines' speed is measured against; its probabilities
-are one-hot (or all zero when the answer names no label).
+naively. It is the prompt ``score`` reads (``Task.prefix`` + ``Task.query``), examples included:
+a base model given no solved examples rarely answers with a label, and the run counts the rows
+whose answer named none (``ClassifyResult.unparsed``). It is the reference the other engines'
+speed is measured against; its probabilities are one-hot (or all zero when the answer names no
+label).
 """
 
 from __future__ import annotations
@@ -31,12 +34,13 @@ class GenerateEngine:
         self.max_tokens = longest + 2  # room for a stray space or punctuation before the newline
         self._prefix = task.prefix()
 
+    def prompt(self, row: Row) -> str:
+        """The text score scores for ``row``, as one prompt: instruction, labels, examples, item."""
+        return self._prefix + self.task.query(row)
+
     def answer(self, row: Row) -> str:
         """What the model writes after the prompt, up to the end of the line."""
-        done = self.model.generate(
-            self._prefix + self.task.query(row), max_tokens=self.max_tokens, stop=["\n"]
-        )
-        return done.text
+        return self.model.generate(self.prompt(row), max_tokens=self.max_tokens, stop=["\n"]).text
 
     def predict(self, rows: Sequence[Row]) -> np.ndarray:
         result = np.zeros((len(rows), len(self.task.labels)))

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from sakuin.classify.backend import choose_backend
 from sakuin.classify.distill import DistillEngine, DistillReport
 from sakuin.classify.run import ClassifyResult, check_columns, label_batch, train_if_distill
 from sakuin.classify.tables import read_table, write_table
@@ -57,10 +58,15 @@ def classify_file_ray(
     workers: int = 1,
     address: str | None = None,
 ) -> ClassifyResult:
-    """Label ``input_path`` on a Ray cluster (a local one when ``address`` is None)."""
+    """Label ``input_path`` on a Ray cluster (a local one when ``address`` is None).
+
+    The workers load the model on the backend :func:`choose_backend` picks for their engine.
+    """
     import ray
 
     started = time.perf_counter()
+    backend = choose_backend(settings, options.engine)
+    settings = backend.settings
     frame = read_table(input_path).reset_index(drop=True)
     check_columns(frame, task, input_path)
     report, head = _distill_head(settings, task, options, frame)
@@ -84,9 +90,12 @@ def classify_file_ray(
         if own_cluster:
             ray.shutdown()
     write_table(labelled, output_path)
-    skipped = int((labelled["skipped"].astype(str) != "").sum())
+    skipped_rows = labelled["skipped"].astype(str) != ""
+    skipped = int(skipped_rows.sum())
+    unparsed = int(((labelled["predicted"].astype(str) == "") & ~skipped_rows).sum())
+    seconds = time.perf_counter() - started
     return ClassifyResult(
-        output_path, len(frame), len(frame) - skipped, skipped, 0, time.perf_counter() - started, True, report
+        output_path, len(frame), len(frame) - skipped, skipped, 0, seconds, True, report, unparsed, backend
     )
 
 

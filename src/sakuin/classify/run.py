@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sakuin.classify.backend import BackendChoice
 from sakuin.classify.distill import DistillEngine, DistillReport
 from sakuin.classify.engines import Engine, Row, predicted_labels
 from sakuin.classify.tables import read_table, write_table
@@ -42,6 +43,8 @@ class ClassifyResult:
     seconds: float
     complete: bool
     distill: DistillReport | None = None
+    unparsed: int = 0  # rows labelled with no label: generate's answer named none of them
+    backend: BackendChoice | None = None  # what the model ran on, when the caller chose it
 
     @property
     def items_per_second(self) -> float:
@@ -120,12 +123,14 @@ def classify_file(
     resume: bool = False,
     progress: Progress | None = None,
     should_stop: ShouldStop | None = None,
+    backend: BackendChoice | None = None,
 ) -> ClassifyResult:
     """Label every row of ``input_path`` with ``engine`` and write ``output_path``.
 
     ``progress(done, total)`` is called after each batch; ``should_stop()`` is checked before each
     batch and, when true, the run returns with ``complete=False`` and can be resumed. A distill
-    engine that is not trained yet is trained first on a sample of this file's rows.
+    engine that is not trained yet is trained first on a sample of this file's rows. ``backend``
+    (from :func:`~sakuin.classify.backend.choose_backend`) is recorded in the result.
     """
     started = time.perf_counter()
     frame = read_table(input_path)
@@ -145,7 +150,7 @@ def classify_file(
     with checkpoint.open("a", encoding="utf-8") as handle:
         for start in range(0, len(todo), batch_size):
             if should_stop and should_stop():
-                return _result(output_path, frame, done, resumed_from, started, False, report)
+                return _result(output_path, frame, done, resumed_from, started, False, report, backend)
             batch = frame.iloc[todo[start : start + batch_size]]
             labelled = label_batch(engine, task, batch)
             for position, record in zip(batch.index, labelled.to_dict(orient="records"), strict=True):
@@ -156,7 +161,7 @@ def classify_file(
                 progress(len(done), len(frame))
     write_table(merge_results(frame, done, task), output_path)
     checkpoint.unlink()
-    return _result(output_path, frame, done, resumed_from, started, True, report)
+    return _result(output_path, frame, done, resumed_from, started, True, report, backend)
 
 
 def merge_results(frame: pd.DataFrame, done: dict[int, dict[str, object]], task: TableTask) -> pd.DataFrame:
@@ -190,8 +195,10 @@ def _result(
     started: float,
     complete: bool,
     report: DistillReport | None,
+    backend: BackendChoice | None,
 ) -> ClassifyResult:
     skipped = sum(1 for record in done.values() if record.get("skipped"))
+    unparsed = sum(1 for record in done.values() if not record.get("skipped") and not record["predicted"])
     return ClassifyResult(
         output,
         len(frame),
@@ -201,4 +208,6 @@ def _result(
         time.perf_counter() - started,
         complete,
         report,
+        unparsed,
+        backend,
     )
