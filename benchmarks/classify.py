@@ -13,6 +13,7 @@ repeats of JNLI items) and the Ray engine's overhead at small scale. Prints tabl
         [--sample 500] [--margin 0.2] [--shots-sweep 0,2,4,8] [--scale 1000,10000,100000]
         [--score-scale-max 10000] [--ray-items 64] [--backend transformers] [--precision bfloat16]
     .venv/bin/python benchmarks/classify.py --score-scaling-only --scale 100000   # ~40 minutes
+    .venv/bin/python benchmarks/classify.py --default-path-only [--rows 400]   # see classify_default.py
     .venv/bin/python benchmarks/classify.py --compare-models gemma-3-270m,qwen2.5-coder-0.5b-instruct \
         --backend llama_cpp   # generate and score per model on the same held-out sample, side by side
 
@@ -31,6 +32,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import classify_default
 import numpy as np
 import pandas as pd
 from sklearn.metrics import f1_score
@@ -217,6 +219,9 @@ def nli_metrics(probabilities: np.ndarray, rows: Sequence[Row]) -> dict[str, flo
 
 def main() -> None:
     args = arguments()
+    if args.default_path_only:
+        classify_default.measure(args)
+        return
     data_dir = Path(args.data_dir or tempfile.mkdtemp(prefix="sakuin-bench-"))
     settings = load_settings(
         data_dir,
@@ -342,6 +347,12 @@ def arguments() -> argparse.Namespace:
         default="",
         help="comma-separated model names: only generate and score per model on the same held-out items",
     )
+    parser.add_argument(
+        "--default-path-only",
+        action="store_true",
+        help="only the default command's marginal time per item, score vs generate (classify_default.py)",
+    )
+    classify_default.add_arguments(parser)
     parser.add_argument("--backend", default="transformers", help="llama_cpp or transformers")
     parser.add_argument("--precision", default="bfloat16", help="transformers: float32, bfloat16 or auto")
     parser.add_argument("--jglue", default=str(DATA), help="folder with the JGLUE validation files")
