@@ -1,0 +1,193 @@
+"""Knowledge injection on fictional facts: how recall on held-out question forms grows with restatements.
+
+Sweeps N restatements per fact in two arms at equal exposures (N distinct restatements, or one
+restatement N times), each point trained from the base model in one epoch. Per point: recall by
+score (true object against 4 same-relation distractors) and by greedy generation, JCommonsenseQA
+accuracy on a fixed subset (read from ../shared/data/jglue, never copied), and training time.
+Reference lines on the same probes: the base model closed-book, retrieval (the facts' sentences
+in a knowledge base, the top passages before each question) and long context (every fact's
+sentence before each question). Then merging: two adapters on disjoint fact sets, combined with
+each peft method, both sets probed. The probe forms are the catalogue's held-out questions,
+fixed before any run.
+
+    .venv/bin/python benchmarks/memorize.py [--facts 50] [--paraphrases 1,3,10,30,100]
+        [--jcqa 100] [--merge-facts 10] [--merge-paraphrases 30] [--parts sweep,reference,merge]
+
+Prints each point as it finishes; writes benchmarks/results/memorize.json and memorize.png.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from sakuin.config import Settings, load_settings
+from sakuin.knowledge.access import parse_readers
+from sakuin.knowledge.parse import ParsedDocument
+from sakuin.knowledge.workspace import KnowledgeBase
+from sakuin.memorize.base import base_model
+from sakuin.memorize.evaluate import base_language_model
+from sakuin.memorize.facts import Fact
+from sakuin.memorize.fictional import fictional_facts
+from sakuin.memorize.merge import METHODS, merge_adapters
+from sakuin.memorize.paraphrase import candidates
+from sakuin.memorize.probes import Probe, build_probes, run_probes
+from sakuin.memorize.sweep import choice_accuracy, load_jcommonsenseqa, sweep
+from sakuin.memorize.teach import Lesson, teach
+from sakuin.memorize.train import TrainConfig
+from sakuin.memorize.use import load_adapted
+from sakuin.models.transformers import TransformersModel
+
+RESULTS = Path(__file__).parent / "results"
+JCQA = Path(__file__).resolve().parents[2] / "shared" / "data" / "jglue" / "jcommonsenseqa-valid-v1.3.json"
+USER = "bench"
+
+
+def stated(fact: Fact) -> str:
+    """The sentence a document would hold: the fact's first restatement."""
+    return candidates(fact)[0]
+
+
+def with_context(probes: list[Probe], context: list[str]) -> list[Probe]:
+    return [
+        Probe(p.fact, f"{ctx}\n\n{p.prompt}", p.lead, p.answer, p.distractors)
+        for p, ctx in zip(probes, context, strict=True)
+    ]
+
+
+def references(
+    kb: KnowledgeBase, base: TransformersModel, facts: list[Fact], probes: list[Probe], k: int
+) -> dict[str, Any]:
+    """Closed-book, retrieval and long-context recall on the sweep's probes, with seconds per probe."""
+    for number, fact in enumerate(facts):
+        kb.ingestor.ingest_document(
+            ParsedDocument(f"fact {number}", stated(fact), f"facts/{number}.txt", "text/plain"),
+            parse_readers("everyone"),
+        )
+    found = {
+        "closed_book": [""] * len(probes),
+        "retrieval": ["\n".join(h.text for h in kb.search(p.prompt, USER, k=k)) for p in probes],
+        "long_context": ["\n".join(stated(f) for f in facts)] * len(probes),
+    }
+    out = {}
+    for name, context in found.items():
+        started = time.perf_counter()
+        chosen = probes if name == "closed_book" else with_context(probes, context)
+        report = run_probes(base, chosen).to_json()
+        report.pop("answers")
+        out[name] = {**report, "seconds_per_probe": (time.perf_counter() - started) / len(probes)}
+        print(name, out[name], flush=True)
+    return out
+
+
+def merging(settings: Settings, kb: KnowledgeBase, args: argparse.Namespace) -> dict[str, Any]:
+    """Two adapters on disjoint fictional sets, alone and merged by each method."""
+    both = fictional_facts(2 * args.merge_facts, seed=args.seed + 1)
+    sets = {"a": both[0::2], "b": both[1::2]}
+    config = TrainConfig(seed=args.seed, batch_size=args.batch, learning_rate=args.lr)
+    for name, facts in sets.items():
+        teach(settings, kb, facts, name, USER, lesson=Lesson(args.merge_paraphrases), config=config)
+
+    def recall(adapter: str) -> dict[str, float]:
+        model = load_adapted(settings, kb.store, adapter, USER)
+        return {s: run_probes(model, build_probes(f), generate=False).accuracy for s, f in sets.items()}
+
+    out: dict[str, Any] = {"alone": {name: recall(name) for name in sets}}
+    for method in METHODS:
+        started = time.perf_counter()
+        merge_adapters(settings, kb.store, ["a", "b"], f"ab-{method}", USER, method=method, seed=args.seed)
+        out[method] = {**recall(f"ab-{method}"), "merge_s": round(time.perf_counter() - started, 1)}
+        print("merge", method, out[method], flush=True)
+    return out
+
+
+def plot(results: dict[str, Any], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(1, 2, figsize=(11, 4))
+    for axis, key, title in (
+        (axes[0], "accuracy", "recall by score"),
+        (axes[1], "generation", "by generation"),
+    ):
+        for arm, style in (("diverse", "o-"), ("repeated", "s--")):
+            rows = [r for r in results["sweep"] if r["arm"] == arm]
+            axis.plot([r["paraphrases"] for r in rows], [r[key] for r in rows], style, label=arm)
+        for name, colour in (("closed_book", "grey"), ("retrieval", "green"), ("long_context", "purple")):
+            if name in results.get("reference", {}):
+                axis.axhline(results["reference"][name][key], color=colour, linestyle=":", label=name)
+        if key == "accuracy":
+            axis.axhline(0.2, color="black", linewidth=0.5, label="chance")
+        axis.set_xscale("log")
+        axis.set_xlabel("restatements (exposures) per fact")
+        axis.set_ylim(-0.02, 1.02)
+        axis.set_title(title)
+    axes[0].legend(fontsize=7)
+    figure.suptitle(f"held-out question forms, {results['facts']} fictional facts, {results['model']}")
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--facts", type=int, default=50)
+    parser.add_argument("--paraphrases", default="1,3,10,30,100")
+    parser.add_argument("--jcqa", type=int, default=100, help="JCommonsenseQA questions (0: skip)")
+    parser.add_argument("--batch", type=int, default=8)
+    parser.add_argument("--lr", type=float, default=1e-3)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--merge-facts", type=int, default=10)
+    parser.add_argument("--merge-paraphrases", type=int, default=30)
+    parser.add_argument("--parts", default="sweep,reference,merge")
+    parser.add_argument(
+        "--data-dir", type=Path, default=Path(tempfile.gettempdir()) / "sakuin-memorize-bench"
+    )
+    parser.add_argument("--out", type=Path, default=RESULTS / "memorize.json")
+    args = parser.parse_args()
+    parts = set(args.parts.split(","))
+    settings = load_settings(args.data_dir, model={"name": "gemma-3-270m", "backend": "transformers"})
+    threads = torch.get_num_threads()
+    kb = KnowledgeBase(settings)
+    kb.store.add_user(USER)
+    facts = fictional_facts(args.facts, seed=args.seed)
+    probes = build_probes(facts)
+    general = load_jcommonsenseqa(JCQA, args.jcqa) if args.jcqa else []
+    base = base_language_model(settings)
+    results: dict[str, Any] = {
+        "model": settings.model.name,
+        "facts": len(facts),
+        "probes": len(probes),
+        "threads": threads,
+        "config": {**TrainConfig(batch_size=args.batch, learning_rate=args.lr, seed=args.seed).to_json()},
+        "base_general_accuracy": choice_accuracy(base, general) if general else None,
+    }
+    print("base JCommonsenseQA", results["base_general_accuracy"], flush=True)
+    if "reference" in parts:
+        results["reference"] = references(kb, base, facts, probes, k=3)
+    del base
+    if "sweep" in parts:
+        counts = [int(n) for n in args.paraphrases.split(",")]
+        config = TrainConfig(batch_size=args.batch, learning_rate=args.lr, seed=args.seed)
+        results["sweep"] = sweep(
+            base_model(settings).directory, facts, counts, config=config, general=general,
+            on_point=lambda row: print(json.dumps(row), flush=True),
+        )  # fmt: skip
+    if "merge" in parts:
+        results["merge"] = merging(settings, kb, args)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    if "sweep" in parts:
+        plot(results, args.out.with_suffix(".png"))
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,110 @@
+"""N restatements of each fact, near-duplicates removed, and the check that probes stay held out.
+
+Restatements are every training template of the fact's relation inside every frame, ordered so
+the first N are as varied as possible (all templates before a second frame for any of them).
+Near-duplicates (MinHash over character 3-grams, which suits Japanese without a tokenizer) are
+dropped. The *repeated* arm states one restatement N times, so the same exposure count can be
+compared with and without diversity.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from datasketch import MinHash, MinHashLSH
+
+from sakuin.memorize.facts import Fact, FactSetError
+from sakuin.memorize.relations import FRAMES, relation
+
+Arm = Literal["diverse", "repeated"]
+NEAR_DUPLICATE = 0.9  # estimated Jaccard of character 3-grams at or above which two texts are one
+
+
+class HeldOutLeakError(FactSetError):
+    """A question form reserved for evaluation occurs in training text."""
+
+
+@dataclass(frozen=True)
+class TrainingText:
+    text: str
+    fact: int  # index into the fact set
+
+
+def _minhash(text: str) -> MinHash:
+    signature = MinHash(num_perm=64, seed=1)
+    squeezed = " ".join(text.split())
+    for i in range(max(1, len(squeezed) - 2)):
+        signature.update(squeezed[i : i + 3].encode("utf-8"))
+    return signature
+
+
+def dedupe(texts: Sequence[str], threshold: float = NEAR_DUPLICATE) -> list[str]:
+    """``texts`` in order without near-duplicates of an earlier text."""
+    index = MinHashLSH(threshold=threshold, num_perm=64)
+    kept = []
+    for number, text in enumerate(texts):
+        signature = _minhash(text)
+        if text in kept or index.query(signature):
+            continue
+        index.insert(str(number), signature)
+        kept.append(text)
+    return kept
+
+
+def candidates(fact: Fact, seed: int = 0) -> list[str]:
+    """Every distinct restatement of ``fact``, most varied first; its own sentence leads."""
+    forms = relation(fact.relation).forms[fact.lang]
+    rng = random.Random(f"{seed}-{fact.subject}-{fact.relation}")
+    templates = list(forms.templates)
+    frames = list(FRAMES[fact.lang])
+    rng.shuffle(templates)
+    rng.shuffle(frames[1:])  # the bare sentence stays first
+    stated = [t.format(s=fact.subject, o=fact.object) for t in templates]
+    texts = [fact.sentence] if fact.sentence else []
+    texts += [frame.format(t=s) for frame in frames for s in stated]
+    return dedupe(texts)
+
+
+def paraphrases(fact: Fact, n: int, *, arm: Arm = "diverse", seed: int = 0) -> list[str]:
+    """``n`` training texts for ``fact``: distinct restatements, or the first one ``n`` times.
+
+    When fewer than ``n`` distinct restatements exist, the diverse arm cycles through them.
+    """
+    pool = candidates(fact, seed)
+    if arm == "repeated":
+        return [pool[0]] * n
+    return [pool[i % len(pool)] for i in range(n)]
+
+
+def question_stems(fact: Fact) -> list[str]:
+    """The held-out questions about ``fact`` as they appear in a probe, without the answer cue."""
+    forms = relation(fact.relation).forms[fact.lang]
+    return [q.prompt.format(s=fact.subject).split("\n")[0].strip() for q in forms.questions]
+
+
+def check_held_out(texts: Sequence[TrainingText], facts: Sequence[Fact]) -> None:
+    """Refuse training data in which any probe question about any fact occurs."""
+    stems = {stem for fact in facts for stem in question_stems(fact)}
+    for item in texts:
+        squeezed = " ".join(item.text.split())
+        for stem in stems:
+            if " ".join(stem.split()) in squeezed:
+                raise HeldOutLeakError(
+                    f"training text '{item.text[:60]}' contains the held-out question '{stem}'."
+                )
+
+
+def training_texts(
+    facts: Sequence[Fact], n: int, *, arm: Arm = "diverse", seed: int = 0
+) -> list[TrainingText]:
+    """``n`` texts per fact, checked against the held-out questions."""
+    texts = [
+        TrainingText(text, index)
+        for index, fact in enumerate(facts)
+        for text in paraphrases(fact, n, arm=arm, seed=seed)
+    ]
+    check_held_out(texts, facts)
+    return texts

@@ -1,0 +1,111 @@
+"""The paraphrase sweep: recall on held-out forms as restatements grow, diverse against repeated.
+
+At each N both arms see every fact N times (N distinct restatements, or one restatement N
+times), in one epoch with the same options, so the arms differ only in diversity. Each point
+trains from the base model, so points are independent; optionally JCommonsenseQA accuracy on a
+fixed subset measures what the adapter costs the model's general knowledge.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from sakuin.memorize.facts import Fact
+from sakuin.memorize.paraphrase import Arm, training_texts
+from sakuin.memorize.probes import build_probes, run_probes
+from sakuin.memorize.train import TrainConfig, train_lora
+from sakuin.models import LocalLanguageModel, ScoreRequest
+from sakuin.models.transformers import TransformersModel
+
+
+@dataclass(frozen=True)
+class MultipleChoice:
+    question: str
+    choices: tuple[str, ...]
+    label: int
+
+
+def load_jcommonsenseqa(path: Path, count: int) -> list[MultipleChoice]:
+    """The first ``count`` questions of a JCommonsenseQA JSONL file (a fixed subset)."""
+    items = []
+    for line in path.read_text(encoding="utf-8").splitlines()[:count]:
+        row = json.loads(line)
+        items.append(
+            MultipleChoice(row["question"], tuple(row[f"choice{i}"] for i in range(5)), row["label"])
+        )
+    return items
+
+
+def choice_accuracy(model: LocalLanguageModel, items: Sequence[MultipleChoice]) -> float:
+    """Share of questions whose gold choice the model scores highest (per-token average)."""
+    if not items:
+        return 0.0
+    requests = [ScoreRequest(f"質問：{item.question}\n答え：", list(item.choices)) for item in items]
+    scores = model.score_batch(requests)
+    right = 0
+    for item, row in zip(items, scores, strict=True):
+        normalised = [s / max(1, len(model.tokenize(c))) for s, c in zip(row, item.choices, strict=True)]
+        right += max(range(len(normalised)), key=normalised.__getitem__) == item.label
+    return right / len(items)
+
+
+def adapted(
+    base_dir: Path, texts: Sequence[str], config: TrainConfig
+) -> tuple[TransformersModel, float, int]:
+    """Train on ``texts`` from the base model; the merged model, training seconds and steps."""
+    with tempfile.TemporaryDirectory() as work:
+        result = train_lora(base_dir, texts, config, Path(work), progress=False)
+    merged = result.model.merge_and_unload()
+    return (
+        TransformersModel(merged, result.tokenizer, name="adapted", context_length=2048),
+        result.seconds,
+        result.steps,
+    )
+
+
+def sweep(
+    base_dir: Path,
+    facts: Sequence[Fact],
+    counts: Sequence[int],
+    *,
+    arms: Sequence[Arm] = ("diverse", "repeated"),
+    config: TrainConfig | None = None,
+    general: Sequence[MultipleChoice] = (),
+    generate: bool = True,
+    on_point: Callable[[dict[str, Any]], None] | None = None,
+) -> list[dict[str, Any]]:
+    """One row per (arm, N): recall by score and generation, general accuracy, training time."""
+    config = config or TrainConfig()
+    probes = build_probes(facts)
+    rows: list[dict[str, Any]] = []
+    for n in counts:
+        for arm in arms:
+            if arm == "repeated" and n == 1 and rows and rows[-1]["paraphrases"] == 1:
+                rows.append({**rows[-1], "arm": arm})  # one restatement once: the same run in both arms
+                continue
+            texts = [t.text for t in training_texts(facts, n, arm=arm, seed=config.seed)]
+            started = time.perf_counter()
+            model, seconds, steps = adapted(base_dir, texts, replace(config, checkpoint_every=10**9))
+            report = run_probes(model, probes, generate=generate)
+            row = {
+                "arm": arm,
+                "paraphrases": n,
+                "distinct_texts": len(set(texts)),
+                "steps": steps,
+                "train_s": round(seconds, 1),
+                "accuracy": report.accuracy,
+                "mean_rank": report.mean_rank,
+                "generation": report.generation,
+                "general_accuracy": choice_accuracy(model, general) if general else None,
+                "point_s": round(time.perf_counter() - started, 1),
+            }
+            rows.append(row)
+            if on_point:
+                on_point(row)
+    return rows

@@ -1,0 +1,105 @@
+"""Teach a fact set: restate it, train a LoRA adapter, save it with its manifest and its permissions.
+
+This is the one path the CLI, the server job and the benchmark take from facts to a named adapter.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from sakuin.config import Settings
+from sakuin.knowledge.workspace import KnowledgeBase
+from sakuin.memorize.adapters import AdapterError, AdapterRegistry, Manifest, adapter_name
+from sakuin.memorize.base import base_model
+from sakuin.memorize.facts import Fact, check_consistent, fact_set_hash
+from sakuin.memorize.paraphrase import Arm, training_texts
+from sakuin.memorize.permissions import check_trainer_reads, governing_documents
+from sakuin.memorize.train import OnStep, TrainConfig, TrainResult, train_lora
+
+
+def registry(settings: Settings) -> AdapterRegistry:
+    return AdapterRegistry(settings.data_dir / "adapters")
+
+
+@dataclass(frozen=True)
+class Lesson:
+    """How a fact set is restated for training."""
+
+    paraphrases: int = 10
+    arm: Arm = "diverse"
+
+
+def teach(
+    settings: Settings,
+    kb: KnowledgeBase,
+    facts: Sequence[Fact],
+    name: str,
+    owner: str,
+    *,
+    lesson: Lesson | None = None,
+    config: TrainConfig | None = None,
+    replay: Sequence[str] = (),
+    fresh: bool = False,
+    progress: bool = True,
+    on_step: OnStep | None = None,
+) -> Manifest:
+    """Train ``facts`` into adapter ``name`` owned by ``owner`` (resuming an interrupted run)."""
+    lesson, config = lesson or Lesson(), config or TrainConfig()
+    adapters = registry(settings)
+    name = adapter_name(name)
+    if adapters.exists(name):
+        raise AdapterError(f"adapter '{name}' exists; choose another --out or delete it first.")
+    kb.store.require_user(owner)
+    check_consistent(facts)
+    check_trainer_reads(facts, owner, kb.store)
+    texts = [t.text for t in training_texts(facts, lesson.paraphrases, arm=lesson.arm, seed=config.seed)]
+    base = base_model(settings)
+    work = adapters.work_dir(name)
+    if fresh:
+        shutil.rmtree(work, ignore_errors=True)
+    result = train_lora(
+        base.directory, texts, config, work, replay=replay, progress=progress, on_step=on_step
+    )
+    documents = governing_documents(kb, facts, owner, name)
+    manifest = Manifest(
+        name=name,
+        owner=owner,
+        base_model=base.name,
+        base_sha256=base.sha256,
+        fact_set_sha256=fact_set_hash(facts),
+        facts=len(facts),
+        config={**config.to_json(), "paraphrases": lesson.paraphrases, "arm": lesson.arm},
+        training=_training_record(result, len(texts)),
+        documents=documents,
+        sources=_sources(facts),
+    )
+    adapters.save(manifest, list(facts), lambda folder: _save_weights(result, folder))
+    shutil.rmtree(work, ignore_errors=True)
+    return manifest
+
+
+def _save_weights(result: TrainResult, folder: Path) -> None:
+    result.model.save_pretrained(str(folder))
+    (folder / "README.md").unlink(missing_ok=True)  # peft's model card template says nothing true
+
+
+def _training_record(result: TrainResult, texts: int) -> dict[str, object]:
+    return {
+        "seconds": round(result.seconds, 2),
+        "steps": result.steps,
+        "texts": texts,
+        "final_loss": result.losses[-1] if result.losses else None,
+        "device": result.device,
+        "resumed_from_step": result.resumed_from,
+    }
+
+
+def _sources(facts: Sequence[Fact]) -> list[dict[str, object]]:
+    seen: dict[int, str] = {}
+    for fact in facts:
+        if fact.document is not None:
+            seen.setdefault(fact.document, fact.source)
+    return [{"document": d, "source": s} for d, s in sorted(seen.items())]

@@ -1,0 +1,216 @@
+"""LoRA training with peft: one short loop for CPU (and CUDA when present), checkpointed and resumable.
+
+The data order of every step is a pure function of the seed and the step number, and a
+checkpoint holds the LoRA weights, the optimiser state and the step; so a run killed at any point
+(Ctrl-C, SIGKILL) and started again continues from its last checkpoint and ends with the same
+adapter as a run never interrupted. Checkpoints are written to a temporary file and renamed, so
+a kill while saving leaves the previous one whole.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import random
+import time
+from collections.abc import Callable, Sequence
+from contextlib import nullcontext
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from peft import LoraConfig, PeftModel, get_peft_model, get_peft_model_state_dict, set_peft_model_state_dict
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from transformers import AutoModelForCausalLM, AutoTokenizer, PreTrainedTokenizerBase
+
+from sakuin.errors import SakuinError
+
+CHECKPOINT = "checkpoint.pt"
+DEFAULT_TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
+
+
+class TrainingError(SakuinError):
+    """Training cannot start or continue: a stale checkpoint, no texts, a bad option."""
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """What a run is; part of its identity, so a checkpoint resumes only the run that wrote it."""
+
+    rank: int = 16
+    alpha: int = 32
+    dropout: float = 0.0
+    target_modules: tuple[str, ...] = DEFAULT_TARGETS
+    learning_rate: float = 1e-3
+    epochs: int = 1
+    batch_size: int = 8
+    max_tokens: int = 64
+    replay_ratio: float = 0.0
+    seed: int = 0
+    checkpoint_every: int = 25
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class TrainResult:
+    model: PeftModel
+    tokenizer: PreTrainedTokenizerBase
+    steps: int
+    losses: list[float] = field(default_factory=list)
+    seconds: float = 0.0
+    device: str = "cpu"
+    resumed_from: int = 0
+
+
+OnStep = Callable[[int, int, float], None]
+
+
+def progress_bar() -> Progress:
+    """Steps, loss and time left, on standard error."""
+    return Progress(
+        TextColumn("training"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("loss {task.fields[loss]}"),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+    )
+
+
+def load_base(directory: Path, device: str) -> tuple[Any, PreTrainedTokenizerBase]:
+    tokenizer = AutoTokenizer.from_pretrained(directory)
+    model: Any = AutoModelForCausalLM.from_pretrained(directory, dtype=torch.float32)
+    return model.to(device), tokenizer
+
+
+def _run_key(config: TrainConfig, texts: Sequence[str], replay: Sequence[str]) -> str:
+    digest = hashlib.sha256(json.dumps(config.to_json(), sort_keys=True).encode())
+    for text in (*texts, "\x00replay", *replay):
+        digest.update(text.encode())
+        digest.update(b"\n")
+    return digest.hexdigest()
+
+
+def _batch_texts(step: int, texts: Sequence[str], replay: Sequence[str], config: TrainConfig) -> list[str]:
+    """The texts of global ``step``: the seed's permutation of its epoch, plus seeded replay text."""
+    per_epoch = math.ceil(len(texts) / config.batch_size)
+    epoch, within = divmod(step, per_epoch)
+    order = torch.randperm(len(texts), generator=torch.Generator().manual_seed(config.seed * 7919 + epoch))
+    chosen = [texts[int(i)] for i in order[within * config.batch_size : (within + 1) * config.batch_size]]
+    if replay and config.replay_ratio > 0:
+        rng = random.Random(f"{config.seed}-replay-{step}")
+        count = max(1, round(len(chosen) * config.replay_ratio))
+        chosen += [rng.choice(replay) for _ in range(count)]
+    return chosen
+
+
+def _encode(tokenizer: PreTrainedTokenizerBase, texts: list[str], limit: int, device: str) -> dict[str, Any]:
+    eos = tokenizer.eos_token_id
+    rows = [list(tokenizer(t).input_ids)[: limit - 1] + ([eos] if eos is not None else []) for t in texts]
+    width = max(len(r) for r in rows)
+    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+    ids = torch.full((len(rows), width), pad, dtype=torch.long)
+    mask = torch.zeros((len(rows), width), dtype=torch.long)
+    for i, row in enumerate(rows):
+        ids[i, : len(row)] = torch.tensor(row)
+        mask[i, : len(row)] = 1
+    labels = ids.masked_fill(mask == 0, -100)
+    return {"input_ids": ids.to(device), "attention_mask": mask.to(device), "labels": labels.to(device)}
+
+
+def _save_checkpoint(path: Path, state: dict[str, Any]) -> None:
+    partial = path.with_suffix(".partial")
+    torch.save(state, partial)
+    os.replace(partial, path)
+
+
+def train_lora(
+    base_dir: Path,
+    texts: Sequence[str],
+    config: TrainConfig,
+    work_dir: Path,
+    *,
+    replay: Sequence[str] = (),
+    progress: bool = True,
+    on_step: OnStep | None = None,
+) -> TrainResult:
+    """Train a LoRA adapter on ``texts`` (resuming from ``work_dir``'s checkpoint of this same run)."""
+    if not texts:
+        raise TrainingError("no training texts; the fact set produced nothing to train on.")
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    torch.manual_seed(config.seed)
+    base, tokenizer = load_base(base_dir, device)
+    lora = LoraConfig(
+        r=config.rank,
+        lora_alpha=config.alpha,
+        lora_dropout=config.dropout,
+        target_modules=list(config.target_modules),
+        task_type="CAUSAL_LM",
+    )
+    try:
+        model = get_peft_model(base, lora)
+    except ValueError as exc:
+        raise TrainingError(f"LoRA cannot be applied: {exc}") from exc
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    optimiser = torch.optim.AdamW(trainable, lr=config.learning_rate, weight_decay=0.0)
+    total = math.ceil(len(texts) / config.batch_size) * config.epochs
+    key = _run_key(config, texts, replay)
+    work_dir.mkdir(parents=True, exist_ok=True)
+    checkpoint = work_dir / CHECKPOINT
+    start, losses, elapsed = 0, [], 0.0
+    if checkpoint.is_file():
+        state = torch.load(checkpoint, map_location=device, weights_only=False)
+        if state["run"] != key:
+            raise TrainingError(
+                f"{checkpoint} belongs to another run (other facts or options); pass --fresh to discard it."
+            )
+        set_peft_model_state_dict(model, state["lora"])
+        optimiser.load_state_dict(state["optimiser"])
+        start, losses, elapsed = state["step"], state["losses"], state["seconds"]
+    model.train()
+    began = time.perf_counter() - elapsed
+
+    def save(step: int) -> None:
+        _save_checkpoint(
+            checkpoint,
+            {
+                "run": key,
+                "step": step,
+                "lora": get_peft_model_state_dict(model),
+                "optimiser": optimiser.state_dict(),
+                "losses": losses,
+                "seconds": time.perf_counter() - began,
+            },
+        )
+
+    done = start  # steps whose update is in the weights
+    with progress_bar() if progress else nullcontext() as bar:
+        task = bar.add_task("training", total=total, completed=start, loss="-") if bar else None
+        try:
+            for step in range(start, total):
+                batch = _encode(
+                    tokenizer, _batch_texts(step, texts, replay, config), config.max_tokens, device
+                )
+                loss = model(**batch).loss
+                loss.backward()
+                optimiser.step()
+                optimiser.zero_grad(set_to_none=True)
+                losses.append(float(loss.detach()))
+                done = step + 1
+                if bar is not None and task is not None:
+                    bar.update(task, completed=done, loss=f"{losses[-1]:.3f}")
+                if on_step:
+                    on_step(done, total, losses[-1])
+                if done % config.checkpoint_every == 0 and done < total:
+                    save(done)
+        except KeyboardInterrupt:
+            save(done)
+            raise
+    model.eval()
+    return TrainResult(model, tokenizer, total, losses, time.perf_counter() - began, device, start)
