@@ -59,6 +59,18 @@ def test_a_classification_job_needs_a_table(live: LiveServer) -> None:
     assert job["status"] == "failed" and "exactly one table" in job["error"]
 
 
+def test_a_failed_job_names_its_file_not_the_servers_path(live: LiveServer) -> None:
+    alice = live.client("alice")
+    reply = alice.post(
+        "/api/jobs/classify",
+        files=[("files", ("reviews.csv", b"review,id\n1,2,3,4\n"))],
+        data={"params": json.dumps({"labels": ["a", "b"], "text_column": "review"})},
+    )
+    job = wait_for_job(alice, reply.json()["id"])
+    assert job["status"] == "failed" and "reviews.csv" in job["error"], job
+    assert str(live.services.settings.data_dir) not in json.dumps(job)
+
+
 def test_a_simulation_job_from_a_spec_runs_in_the_sandbox(live: LiveServer) -> None:
     alice = live.client("alice")
     spec = {

@@ -129,6 +129,11 @@ class Job:
             self.changed.notify_all()
 
 
+def _without_folder(message: str, folder: Path) -> str:
+    """An error as the submitter should read it: their files by name, not by the server's path."""
+    return message.replace(f"{folder / 'inputs'}/", "").replace(f"{folder}/", "")
+
+
 class JobManager:
     """Runs submitted jobs on ``workers`` threads; requests only ever enqueue and read."""
 
@@ -188,7 +193,7 @@ class JobManager:
         except JobCancelledError:
             pass
         except SakuinError as exc:
-            job.update(status="failed", error=str(exc), finished=time.time())
+            job.update(status="failed", error=_without_folder(str(exc), job.folder), finished=time.time())
             return
         except Exception as exc:  # a bug in a job kind: logged in full, the user sees its type
             log.exception("job %s (%s) crashed", job.id, job.kind)
