@@ -36,11 +36,11 @@ from sakuin.memorize.evaluate import base_language_model
 from sakuin.memorize.facts import Fact
 from sakuin.memorize.fictional import fictional_facts
 from sakuin.memorize.merge import METHODS, merge_adapters
+from sakuin.memorize.options import TrainConfig
 from sakuin.memorize.paraphrase import candidates
 from sakuin.memorize.probes import Probe, build_probes, run_probes
 from sakuin.memorize.sweep import choice_accuracy, load_jcommonsenseqa, sweep
 from sakuin.memorize.teach import Lesson, teach
-from sakuin.memorize.train import TrainConfig
 from sakuin.memorize.use import load_adapted
 from sakuin.models.transformers import TransformersModel
 

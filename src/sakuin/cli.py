@@ -17,6 +17,7 @@ from sakuin.classify import commands as classify_commands
 from sakuin.config import load_settings
 from sakuin.errors import SakuinError
 from sakuin.knowledge import commands as knowledge_commands
+from sakuin.memorize import commands as memorize_commands
 from sakuin.models import Message
 from sakuin.server import commands as server_commands
 from sakuin.simulate import commands as simulate_commands
@@ -79,11 +80,15 @@ def generate(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print one JSON object instead of streaming text.")
     ] = False,
+    adapter: Annotated[
+        str | None, typer.Option(help="Use this adapter's knowledge (needs --as: who may use it).")
+    ] = None,
+    user: Annotated[str | None, typer.Option("--as", help="The user asking, for --adapter.")] = None,
 ) -> None:
     """Continue a prompt, streaming tokens as they are decoded."""
     text = sys.stdin.read() if prompt == "-" else prompt
     stops = [s.encode().decode("unicode_escape") if "\\" in s else s for s in stop or []]
-    model = model_of(ctx)
+    model = memorize_commands.adapted_model(ctx, adapter, user) if adapter else model_of(ctx)
     if as_json:
         done = model.generate(text, max_tokens=max_tokens, temperature=temperature, stop=stops, seed=seed)
         out.print_json(json.dumps(done.__dict__, ensure_ascii=False))
@@ -244,6 +249,8 @@ app.command("simulate")(simulate_commands.simulate_command)
 app.command("classify")(classify_commands.classify)
 app.command("choose")(classify_commands.choose)
 app.command("demo")(server_commands.demo)
+app.add_typer(memorize_commands.memorize, name="memorize")
+app.add_typer(memorize_commands.adapters, name="adapters")
 
 
 def main() -> None:

@@ -17,9 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from sakuin.memorize.facts import Fact
+from sakuin.memorize.options import TrainConfig
 from sakuin.memorize.paraphrase import Arm, training_texts
 from sakuin.memorize.probes import build_probes, run_probes
-from sakuin.memorize.train import TrainConfig, train_lora
+from sakuin.memorize.train import train_lora
 from sakuin.models import LocalLanguageModel, ScoreRequest
 from sakuin.models.transformers import TransformersModel
 

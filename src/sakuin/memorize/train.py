@@ -17,7 +17,7 @@ import random
 import time
 from collections.abc import Callable, Sequence
 from contextlib import nullcontext
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -28,33 +28,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from transformers import AutoModelForCausalLM, AutoTokenizer, PreTrainedTokenizerBase
 
 from sakuin.errors import SakuinError
+from sakuin.memorize.options import TrainConfig
 
 CHECKPOINT = "checkpoint.pt"
-DEFAULT_TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
 
 
 class TrainingError(SakuinError):
     """Training cannot start or continue: a stale checkpoint, no texts, a bad option."""
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    """What a run is; part of its identity, so a checkpoint resumes only the run that wrote it."""
-
-    rank: int = 16
-    alpha: int = 32
-    dropout: float = 0.0
-    target_modules: tuple[str, ...] = DEFAULT_TARGETS
-    learning_rate: float = 1e-3
-    epochs: int = 1
-    batch_size: int = 8
-    max_tokens: int = 64
-    replay_ratio: float = 0.0
-    seed: int = 0
-    checkpoint_every: int = 25
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 @dataclass

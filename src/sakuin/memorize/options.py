@@ -1,0 +1,28 @@
+"""Training options, apart from the training loop so that reading them costs no torch import."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+DEFAULT_TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """What a run is; part of its identity, so a checkpoint resumes only the run that wrote it."""
+
+    rank: int = 16
+    alpha: int = 32
+    dropout: float = 0.0
+    target_modules: tuple[str, ...] = DEFAULT_TARGETS
+    learning_rate: float = 1e-3
+    epochs: int = 1
+    batch_size: int = 8
+    max_tokens: int = 64
+    replay_ratio: float = 0.0
+    seed: int = 0
+    checkpoint_every: int = 25
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
