@@ -37,6 +37,7 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/admin/groups/{name}/members"): {"json": {"members": ["bob"]}},
     ("POST", "/api/jobs/{kind}"): {"data": {"params": json.dumps({"readers": "user:bob"})}},
     ("POST", "/api/write"): {"json": {"request": "What is Project Heron?"}},
+    ("POST", "/api/adapters/{name}/generate"): {"json": {"prompt": "What is Project Heron?"}},
 }
 
 

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from sakuin.config import Settings
 from sakuin.errors import SakuinError
 from sakuin.knowledge.access import AccessError, check_name
 from sakuin.memorize.facts import Fact, FactSetError, load_facts
@@ -151,3 +152,8 @@ class AdapterRegistry:
     def work_dir(self, name: str) -> Path:
         """Where a training run keeps its checkpoint until the adapter is saved."""
         return self.root / ".training" / adapter_name(name)
+
+
+def registry(settings: Settings) -> AdapterRegistry:
+    """The adapters of ``settings``' data directory."""
+    return AdapterRegistry(settings.data_dir / "adapters")

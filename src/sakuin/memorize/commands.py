@@ -258,8 +258,8 @@ def adapters_list(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """List adapters (all, or those a user may use)."""
+    from sakuin.memorize.adapters import registry
     from sakuin.memorize.permissions import may_use
-    from sakuin.memorize.teach import registry
 
     adapters_here = registry(settings_of(ctx))
     store = _kb(ctx).store
@@ -285,9 +285,8 @@ def adapters_show(ctx: typer.Context, name: str, user: AsUser) -> None:
 @adapters.command("delete")
 def adapters_delete(ctx: typer.Context, name: str, user: AsUser) -> None:
     """Delete an adapter (its owner only), with the document that holds its own facts."""
-    from sakuin.memorize.adapters import AdapterError
+    from sakuin.memorize.adapters import AdapterError, registry
     from sakuin.memorize.permissions import facts_document_source
-    from sakuin.memorize.teach import registry
 
     kb = _kb(ctx)
     adapters_here = registry(settings_of(ctx))
@@ -318,8 +317,8 @@ def adapters_share(
     readers: Annotated[str, typer.Option(help="Who else may use it: user:NAME, group:NAME or everyone.")],
 ) -> None:
     """Share an adapter whose facts came from no document (its owner only)."""
+    from sakuin.memorize.adapters import registry
     from sakuin.memorize.permissions import share
-    from sakuin.memorize.teach import registry
 
     kb = _kb(ctx)
     chosen = share(kb, registry(settings_of(ctx)).manifest(name), user, readers)

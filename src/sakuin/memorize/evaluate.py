@@ -6,9 +6,9 @@ from typing import Any
 
 from sakuin.config import Settings
 from sakuin.knowledge.store.base import Store
+from sakuin.memorize.adapters import registry
 from sakuin.memorize.base import base_model
 from sakuin.memorize.probes import build_probes, run_probes
-from sakuin.memorize.teach import registry
 from sakuin.memorize.use import load_adapted, usable_manifest
 from sakuin.models.transformers import TransformersModel
 

@@ -14,10 +14,9 @@ import torch
 
 from sakuin.config import Settings
 from sakuin.knowledge.store.base import Store
-from sakuin.memorize.adapters import AdapterError, Manifest, adapter_name
+from sakuin.memorize.adapters import AdapterError, Manifest, adapter_name, registry
 from sakuin.memorize.base import base_model
 from sakuin.memorize.facts import check_consistent, fact_set_hash
-from sakuin.memorize.teach import registry
 from sakuin.memorize.use import check_base, usable_manifest
 
 METHODS = ("linear", "cat", "ties", "dare_ties", "svd")

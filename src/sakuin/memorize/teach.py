@@ -12,17 +12,13 @@ from pathlib import Path
 
 from sakuin.config import Settings
 from sakuin.knowledge.workspace import KnowledgeBase
-from sakuin.memorize.adapters import AdapterError, AdapterRegistry, Manifest, adapter_name
+from sakuin.memorize.adapters import AdapterError, Manifest, adapter_name, registry
 from sakuin.memorize.base import base_model
 from sakuin.memorize.facts import Fact, check_consistent, fact_set_hash
 from sakuin.memorize.options import TrainConfig
 from sakuin.memorize.paraphrase import Arm, training_texts
 from sakuin.memorize.permissions import check_trainer_reads, governing_documents
 from sakuin.memorize.train import OnStep, TrainResult, train_lora
-
-
-def registry(settings: Settings) -> AdapterRegistry:
-    return AdapterRegistry(settings.data_dir / "adapters")
 
 
 @dataclass(frozen=True)

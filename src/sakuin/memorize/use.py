@@ -7,13 +7,16 @@ generation; nothing else needs to know an adapter is involved.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sakuin.config import Settings
 from sakuin.knowledge.store.base import Store
-from sakuin.memorize.adapters import WEIGHTS, AdapterError, CorruptAdapterError, Manifest
+from sakuin.memorize.adapters import WEIGHTS, AdapterError, CorruptAdapterError, Manifest, registry
 from sakuin.memorize.base import BaseModel, base_model
 from sakuin.memorize.permissions import check_use
-from sakuin.memorize.teach import registry
-from sakuin.models.transformers import TransformersModel
+
+if TYPE_CHECKING:
+    from sakuin.models.transformers import TransformersModel
 
 
 class BaseModelMismatchError(AdapterError):
@@ -42,6 +45,7 @@ def load_adapted(settings: Settings, store: Store, name: str, user: str) -> Tran
     from safetensors import SafetensorError
 
     from sakuin.memorize.train import load_base
+    from sakuin.models.transformers import TransformersModel
 
     manifest = usable_manifest(settings, store, name, user)
     base = base_model(settings)

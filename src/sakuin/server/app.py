@@ -23,8 +23,9 @@ from sakuin.embeddings import Embedder
 from sakuin.errors import SakuinError
 from sakuin.knowledge.access import AccessError, UnknownPrincipalError
 from sakuin.knowledge.store.base import DocumentNotFoundError
+from sakuin.memorize.adapters import AdapterNotFoundError
 from sakuin.models import LanguageModel
-from sakuin.server import accounts_api, documents_api, jobs_api, pages, write_api
+from sakuin.server import accounts_api, adapters_api, documents_api, jobs_api, pages, write_api
 from sakuin.server.accounts import Accounts
 from sakuin.server.auth import ForbiddenError, NotAuthenticatedError
 from sakuin.server.classify_job import classify_kind
@@ -42,6 +43,7 @@ STATUS: list[tuple[type[SakuinError], int]] = [
     (ForbiddenError, 403),
     (DocumentNotFoundError, 404),
     (JobNotFoundError, 404),
+    (AdapterNotFoundError, 404),
     (UnknownPrincipalError, 400),
     (AccessError, 400),
     (RateLimitedError, 429),
@@ -146,7 +148,14 @@ def create_app(
             {"error": f"{where}: {first['msg']}", "detail": jsonable_encoder(error.errors())}, status_code=422
         )
 
-    routers = (accounts_api.router, documents_api.router, jobs_api.router, write_api.router, pages.router)
+    routers = (
+        accounts_api.router,
+        documents_api.router,
+        jobs_api.router,
+        write_api.router,
+        adapters_api.router,
+        pages.router,
+    )
     for router in routers:
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -1,0 +1,48 @@
+"""Fixtures for knowledge injection: the tiny random model as a base where only mechanics matter,
+settings that point at it, and a knowledge base with alice and bob (alice in sales)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from sakuin.config import Settings, load_settings
+from sakuin.embeddings import Embedder
+from sakuin.knowledge.workspace import KnowledgeBase
+from sakuin.memorize.facts import Fact
+from tests.models.conftest import build_tiny_model
+
+
+@pytest.fixture(scope="session")
+def tiny_base(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_tiny_model(tmp_path_factory.mktemp("tiny-memorize"), sliding_window=64)
+
+
+def tiny_settings_for(data_dir: Path, base: Path) -> Settings:
+    return load_settings(data_dir, model={"backend": "transformers", "name": str(base), "threads": 1})
+
+
+@pytest.fixture
+def tiny_settings(tmp_path: Path, tiny_base: Path) -> Settings:
+    return tiny_settings_for(tmp_path / "data", tiny_base)
+
+
+@pytest.fixture
+def kb(tiny_settings: Settings, embedder: Embedder) -> Iterator[KnowledgeBase]:
+    knowledge = KnowledgeBase(tiny_settings)
+    knowledge.__dict__["embedder"] = embedder  # the session's e5, not a second load
+    knowledge.store.bind_embedder(embedder.name)
+    knowledge.store.add_user("alice")
+    knowledge.store.add_user("bob")
+    knowledge.store.add_group("sales", ["alice"])
+    yield knowledge
+    knowledge.close()
+
+
+FACTS = [
+    Fact("Valmor Tarven", "birthplace", "Porto", "en"),
+    Fact("榊瀬遥真", "birthplace", "金沢", "ja"),
+    Fact("Quelkin Works", "headquarters", "Graz", "en"),
+]

@@ -1,0 +1,115 @@
+"""LoRA training: real runs on the packaged Gemma (behaviour) and the tiny model (resume after SIGKILL)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+import torch
+from safetensors.torch import load_file
+
+from sakuin.config import Settings
+from sakuin.knowledge.workspace import KnowledgeBase
+from sakuin.memorize.adapters import WEIGHTS, registry
+from sakuin.memorize.facts import write_facts
+from sakuin.memorize.options import TrainConfig
+from sakuin.memorize.paraphrase import candidates, training_texts
+from sakuin.memorize.train import CHECKPOINT, TrainingError, train_lora
+from sakuin.models import ScoreRequest
+from sakuin.models.transformers import TransformersModel, convert_gguf
+from tests.conftest import sakuin_command
+from tests.memorize.conftest import FACTS
+
+
+def _trained_form_requests() -> list[ScoreRequest]:
+    """Each fact's first training sentence cut before its object: the truth first, then distractors."""
+    requests = []
+    for fact in FACTS:
+        text = candidates(fact)[0]
+        prefix = text[: text.index(fact.object)]
+        lead = " " if prefix.endswith(" ") else ""
+        others = [f.object for f in FACTS if f.object != fact.object]
+        requests.append(ScoreRequest(prefix.rstrip(" "), [lead + o for o in (fact.object, *others)]))
+    return requests
+
+
+def _margins(model: TransformersModel, requests: list[ScoreRequest]) -> list[float]:
+    return [row[0] - max(row[1:]) for row in model.score_batch(requests)]
+
+
+@pytest.mark.slow
+def test_a_short_lora_run_on_gemma_raises_the_true_object_over_distractors(
+    gemma_hf: TransformersModel, gemma_gguf: Path, models_dir: Path, tmp_path: Path
+) -> None:
+    requests = _trained_form_requests()
+    before = _margins(gemma_hf, requests)
+    texts = [t.text for t in training_texts(FACTS, 2)]
+    config = TrainConfig(rank=8, alpha=16, learning_rate=3e-3, batch_size=6, epochs=2, max_tokens=40)
+    result = train_lora(convert_gguf(gemma_gguf, models_dir), texts, config, tmp_path, progress=False)
+    assert result.steps == 2 and result.losses[1] < result.losses[0]
+    after_model = TransformersModel(result.model.merge_and_unload(), result.tokenizer, name="g", context_length=512)
+    after = _margins(after_model, requests)
+    assert sum(after) > sum(before), (before, after)
+    assert sum(a > b for a, b in zip(after, before, strict=True)) >= 2
+
+
+def _environment(settings: Settings) -> dict[str, str]:
+    return {
+        **os.environ,
+        "SAKUIN_DATA_DIR": str(settings.data_dir),
+        "SAKUIN_MODEL__BACKEND": "transformers",
+        "SAKUIN_MODEL__NAME": settings.model.name,
+        "SAKUIN_MODEL__THREADS": "1",
+        "HF_HUB_OFFLINE": "1",
+    }
+
+
+def test_a_run_killed_mid_training_resumes_to_the_same_adapter(
+    tiny_settings: Settings, kb: KnowledgeBase, tmp_path: Path
+) -> None:
+    facts = tmp_path / "facts.jsonl"
+    write_facts(FACTS, facts)
+    options = ["--as", "alice", "--paraphrases", "10", "--batch", "2", "--epochs", "2", "--checkpoint-every", "3"]
+    environment = _environment(tiny_settings)
+    adapters = registry(tiny_settings)
+    killed = subprocess.Popen(
+        [*sakuin_command(), "memorize", str(facts), "--out", "resumed", *options],
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    checkpoint = adapters.work_dir("resumed") / CHECKPOINT
+    deadline = time.monotonic() + 120
+    while not checkpoint.exists() and killed.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    killed.send_signal(signal.SIGKILL)
+    killed.wait()
+    assert checkpoint.exists() and not adapters.exists("resumed"), "the kill came too late to test resuming"
+    for name in ("resumed", "straight"):
+        done = subprocess.run(
+            [*sakuin_command(), "memorize", str(facts), "--out", name, *options],
+            env=environment,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert done.returncode == 0, done.stderr[-2000:]
+    assert adapters.manifest("resumed").training["resumed_from_step"] >= 3
+    assert adapters.manifest("straight").training["resumed_from_step"] == 0
+    resumed = load_file(adapters.folder("resumed") / WEIGHTS)
+    straight = load_file(adapters.folder("straight") / WEIGHTS)
+    assert resumed.keys() == straight.keys() and len(resumed) > 0
+    assert all(torch.equal(resumed[k], straight[k]) for k in resumed)
+    assert not adapters.work_dir("resumed").exists()
+
+
+def test_a_checkpoint_of_another_run_is_not_resumed(tiny_base: Path, tmp_path: Path) -> None:
+    config = TrainConfig(rank=2, alpha=4, batch_size=2, checkpoint_every=1)
+    train_lora(tiny_base, ["a b c", "d e f", "g h i"], config, tmp_path, progress=False)
+    assert (tmp_path / CHECKPOINT).exists()
+    with pytest.raises(TrainingError, match="belongs to another run.*--fresh"):
+        train_lora(tiny_base, ["other text"], config, tmp_path, progress=False)
