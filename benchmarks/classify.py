@@ -175,16 +175,21 @@ def compare_models(args: argparse.Namespace, data_dir: Path) -> None:
                 )
                 print(rows[-1], flush=True)
         model.close()
+        # Written after every model: a larger model can take an hour here, and what was
+        # measured before it is kept if the run is stopped.
+        document = {
+            "backend": args.backend,
+            "precision": args.precision,
+            "machine": {
+                "cpus": os.cpu_count(),
+                "load_average_at_end": [round(v, 2) for v in os.getloadavg()],
+            },
+            "arguments": vars(args),
+            "results": rows,
+        }
+        MODEL_RESULTS.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     columns = ("model", "dataset", "engine", "n", "items_per_s", "accuracy", "macro_f1", "unparsed")
     Console(width=200).print(table(f"models side by side ({args.backend}, {args.precision})", columns, rows))
-    document = {
-        "backend": args.backend,
-        "precision": args.precision,
-        "machine": {"cpus": os.cpu_count(), "load_average_at_end": [round(v, 2) for v in os.getloadavg()]},
-        "arguments": vars(args),
-        "results": rows,
-    }
-    MODEL_RESULTS.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"wrote {MODEL_RESULTS}")
 
 
