@@ -40,7 +40,8 @@ def test_malformed_lines_are_refused_naming_line_and_field(tmp_path: Path, line:
 
 def test_contradictions_are_listed_with_every_object(tmp_path: Path) -> None:
     other = json.dumps({"subject": "Valmor Tarven", "relation": "birthplace", "object": "Lyon"})
-    with pytest.raises(FactSetError, match="1 contradictory facts.*Valmor Tarven / birthplace: Porto vs Lyon"):
+    listed = r"1 contradictory facts.*Valmor Tarven / birthplace: Porto vs Lyon"
+    with pytest.raises(FactSetError, match=listed):
         load_facts(_jsonl(tmp_path, GOOD, "", other))
     assert contradictions([Fact("a", "r", "x"), Fact("a", "r", "x")]) == {}
 

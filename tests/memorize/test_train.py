@@ -51,7 +51,8 @@ def test_a_short_lora_run_on_gemma_raises_the_true_object_over_distractors(
     config = TrainConfig(rank=8, alpha=16, learning_rate=3e-3, batch_size=6, epochs=2, max_tokens=40)
     result = train_lora(convert_gguf(gemma_gguf, models_dir), texts, config, tmp_path, progress=False)
     assert result.steps == 2 and result.losses[1] < result.losses[0]
-    after_model = TransformersModel(result.model.merge_and_unload(), result.tokenizer, name="g", context_length=512)
+    merged = result.model.merge_and_unload()
+    after_model = TransformersModel(merged, result.tokenizer, name="g", context_length=512)
     after = _margins(after_model, requests)
     assert sum(after) > sum(before), (before, after)
     assert sum(a > b for a, b in zip(after, before, strict=True)) >= 2
@@ -73,7 +74,10 @@ def test_a_run_killed_mid_training_resumes_to_the_same_adapter(
 ) -> None:
     facts = tmp_path / "facts.jsonl"
     write_facts(FACTS, facts)
-    options = ["--as", "alice", "--paraphrases", "10", "--batch", "2", "--epochs", "2", "--checkpoint-every", "3"]
+    options = [
+        *("--as", "alice", "--paraphrases", "10", "--batch", "2"),
+        *("--epochs", "2", "--checkpoint-every", "3"),
+    ]
     environment = _environment(tiny_settings)
     adapters = registry(tiny_settings)
     killed = subprocess.Popen(
@@ -111,5 +115,5 @@ def test_a_checkpoint_of_another_run_is_not_resumed(tiny_base: Path, tmp_path: P
     config = TrainConfig(rank=2, alpha=4, batch_size=2, checkpoint_every=1)
     train_lora(tiny_base, ["a b c", "d e f", "g h i"], config, tmp_path, progress=False)
     assert (tmp_path / CHECKPOINT).exists()
-    with pytest.raises(TrainingError, match="belongs to another run.*--fresh"):
+    with pytest.raises(TrainingError, match=r"belongs to another run.*--fresh"):
         train_lora(tiny_base, ["other text"], config, tmp_path, progress=False)
