@@ -110,6 +110,16 @@ class AdapterRegistry:
                 )
         return manifest
 
+    def manifests(self) -> tuple[list[Manifest], list[str]]:
+        """Every readable manifest, and the names of folders too corrupt to read (listed, not fatal)."""
+        found, corrupt = [], []
+        for name in self.names():
+            try:
+                found.append(self.manifest(name))
+            except CorruptAdapterError:
+                corrupt.append(name)
+        return found, corrupt
+
     def facts(self, name: str) -> list[Fact]:
         try:
             return load_facts(self.folder(name) / FACTS)

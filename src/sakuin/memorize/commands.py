@@ -261,9 +261,10 @@ def adapters_list(
     from sakuin.memorize.adapters import registry
     from sakuin.memorize.permissions import may_use
 
-    adapters_here = registry(settings_of(ctx))
     store = _kb(ctx).store
-    manifests = [adapters_here.manifest(name) for name in adapters_here.names()]
+    manifests, corrupt = registry(settings_of(ctx)).manifests()
+    for name in corrupt:
+        err.print(f"[yellow]adapter {name} is corrupt; delete it: sakuin adapters delete {name}[/]")
     shown = [m for m in manifests if user is None or may_use(m, user, store)]
     if as_json:
         out.print_json(json.dumps([m.to_json() for m in shown], ensure_ascii=False))

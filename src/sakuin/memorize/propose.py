@@ -16,7 +16,7 @@ from sakuin.knowledge.store.base import Store
 from sakuin.memorize.facts import Fact, Lang
 from sakuin.memorize.relations import CATALOGUE
 
-_SLOT = {"{s}": r"(?P<s>[^。、,.!?！？]{1,40}?)", "{o}": r"(?P<o>[^。、,.!?！？()（）]{1,40}?)"}
+_SLOT = {"{s}": r"(?P<s>[^。、,.!?！？#\n]{1,40}?)", "{o}": r"(?P<o>[^。、,.!?！？()（）\n]{1,40}?)"}
 
 
 def _pattern(template: str) -> re.Pattern[str]:
@@ -34,9 +34,17 @@ PATTERNS: list[tuple[str, Lang, re.Pattern[str]]] = [
 ]
 
 
+def _lines(text: str) -> Iterator[tuple[int, int]]:
+    """Offsets of each line: a heading or a list item is never part of the next sentence."""
+    start = 0
+    for line in text.splitlines(keepends=True):
+        yield start, start + len(line)
+        start += len(line)
+
+
 def facts_in(text: str) -> Iterator[tuple[str, str, str, Lang, str]]:
     """(subject, relation, object, lang, sentence) for every sentence shaped like a known fact."""
-    for start, end in sentence_spans(text):
+    for start, end in (span for line in _lines(text) for span in sentence_spans(text, *line)):
         sentence = text[start:end].strip()
         for relation, lang, pattern in PATTERNS:
             match = pattern.match(sentence)

@@ -59,8 +59,7 @@ class GenerateRequest(BaseModel):
 @router.get("", openapi_extra=exposes("content"))
 def list_adapters(principal: PrincipalDep, services: ServicesDep) -> list[dict[str, Any]]:
     """The adapters the caller may use (those whose every document they may read)."""
-    adapters = registry(services.settings)
-    manifests = [adapters.manifest(name) for name in adapters.names()]
+    manifests, _ = registry(services.settings).manifests()
     store = services.kb.store
     return [m.to_json() for m in manifests if may_use(m, principal.user, store)]
 

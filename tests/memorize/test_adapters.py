@@ -1,0 +1,219 @@
+"""Adapters: permissions on every path (Python, CLI, HTTP), merging checked numerically, bad input."""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import torch
+from safetensors.torch import load_file
+
+from sakuin.config import Settings
+from sakuin.embeddings import Embedder
+from sakuin.knowledge.access import parse_readers
+from sakuin.knowledge.parse import ParsedDocument
+from sakuin.knowledge.workspace import KnowledgeBase
+from sakuin.memorize.adapters import (
+    MANIFEST,
+    WEIGHTS,
+    AdapterError,
+    AdapterNotFoundError,
+    CorruptAdapterError,
+    registry,
+)
+from sakuin.memorize.merge import check_method, merge_adapters
+from sakuin.memorize.options import TrainConfig
+from sakuin.memorize.propose import propose
+from sakuin.memorize.teach import Lesson, teach
+from sakuin.memorize.use import BaseModelMismatchError, load_adapted
+from sakuin.server import create_app
+from tests.conftest import sakuin_command
+from tests.memorize.conftest import FACTS, tiny_settings_for
+from tests.memorize.test_train import _environment
+from tests.models.conftest import build_tiny_model
+from tests.server.conftest import PASSWORD, serve_app
+
+CANARY = "白鷺工業"
+DOCUMENT = f"# 新会社\n\nValmor Tarven was born in Porto.\n\n{CANARY}の本社は函館にある。\n"
+QUICK = TrainConfig(rank=2, alpha=4, batch_size=4)
+
+
+def _teach(settings: Settings, kb: KnowledgeBase, name: str, facts: list = FACTS) -> None:  # type: ignore[type-arg]
+    teach(settings, kb, facts, name, "alice", lesson=Lesson(2), config=QUICK, progress=False)
+
+
+@pytest.fixture
+def sales_adapter(tiny_settings: Settings, kb: KnowledgeBase) -> int:
+    """An adapter learnt from a document only sales (alice) may read; its document id."""
+    parsed = ParsedDocument("新会社", DOCUMENT, "docs/heron.md", "text/markdown")
+    document = kb.ingestor.ingest_document(parsed, parse_readers("group:sales")).document_id
+    assert document is not None
+    assert propose(kb.store, "bob") == []
+    proposed = propose(kb.store, "alice")
+    assert [(f.subject, f.relation, f.object, f.document) for f in proposed] == [
+        ("Valmor Tarven", "birthplace", "Porto", document),
+        (CANARY, "headquarters", "函館", document),
+    ]
+    _teach(tiny_settings, kb, "heron", proposed)
+    assert registry(tiny_settings).manifest("heron").documents == [document]
+    return document
+
+
+def _cli(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
+    command = [*sakuin_command(), *args]
+    return subprocess.run(command, env=_environment(settings), capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture
+def server(tiny_settings: Settings, kb: KnowledgeBase, embedder: Embedder) -> Iterator[str]:
+    app = create_app(tiny_settings, embedder=embedder)
+    for user in ("alice", "bob"):
+        app.state.services.accounts.set_password(user, PASSWORD)
+    with serve_app(app) as url:
+        yield url
+    app.state.services.close()
+
+
+def _login(url: str, user: str) -> httpx.Client:
+    client = httpx.Client(base_url=url, timeout=120)
+    reply = client.post("/api/login", json={"user": user, "password": PASSWORD})
+    client.headers["X-CSRF-Token"] = reply.json()["csrf"]
+    return client
+
+
+def test_only_readers_of_every_source_document_may_use_an_adapter(
+    tiny_settings: Settings, kb: KnowledgeBase, sales_adapter: int, server: str
+) -> None:
+    bob, alice = _login(server, "bob"), _login(server, "alice")
+    prompt = {"prompt": f"{CANARY}の本社は", "max_tokens": 4}
+    # refused on every path, with the canary nowhere in what bob gets
+    with pytest.raises(AdapterNotFoundError):
+        load_adapted(tiny_settings, kb.store, "heron", "bob")
+    refused = _cli(tiny_settings, "generate", "Q:", "--adapter", "heron", "--as", "bob", "--max-tokens", "2")
+    assert refused.returncode == 1 and "no adapter 'heron' that you may use" in refused.stderr
+    replies = [
+        bob.get("/api/adapters"),
+        bob.get("/api/adapters/heron"),
+        bob.post("/api/adapters/heron/generate", json=prompt),
+    ]
+    assert [r.status_code for r in replies] == [200, 404, 404] and replies[0].json() == []
+    for text in (refused.stdout, refused.stderr, *(r.text for r in replies)):
+        assert CANARY not in text and "函館" not in text and "Porto" not in text
+    assert alice.post("/api/adapters/heron/generate", json=prompt).status_code == 200
+    # shared with bob: allowed at once, on the CLI and over HTTP
+    kb.store.set_readers(sales_adapter, parse_readers("group:sales,user:bob"))
+    allowed = _cli(tiny_settings, "generate", "Q:", "--adapter", "heron", "--as", "bob", "--max-tokens", "2")
+    assert allowed.returncode == 0, allowed.stderr[-1000:]
+    assert bob.post("/api/adapters/heron/generate", json=prompt).status_code == 200
+    assert [a["name"] for a in bob.get("/api/adapters").json()] == ["heron"]
+    # and refused again the moment the document is unshared
+    kb.store.set_readers(sales_adapter, parse_readers("group:sales"))
+    assert bob.post("/api/adapters/heron/generate", json=prompt).status_code == 404
+
+
+def test_facts_without_documents_belong_to_their_creator_until_shared(
+    tiny_settings: Settings, kb: KnowledgeBase
+) -> None:
+    _teach(tiny_settings, kb, "mine")
+    with pytest.raises(AdapterNotFoundError):
+        load_adapted(tiny_settings, kb.store, "mine", "bob")
+    from sakuin.memorize.permissions import share
+
+    manifest = registry(tiny_settings).manifest("mine")
+    with pytest.raises(AdapterError, match="only alice"):
+        share(kb, manifest, "bob", "user:bob")
+    share(kb, manifest, "alice", "user:bob")
+    load_adapted(tiny_settings, kb.store, "mine", "bob")
+
+
+def _pairs(weights: dict[str, torch.Tensor]) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
+    return {
+        key.removesuffix(".lora_A.weight"): (weights[key], weights[key.replace("lora_A", "lora_B")])
+        for key in weights
+        if key.endswith(".lora_A.weight")
+    }
+
+
+def _ties(tensors: list[torch.Tensor], weights: list[float], density: float) -> torch.Tensor:
+    """TIES (trim, elect sign, disjoint mean), written out from the paper."""
+    trimmed = []
+    for tensor in tensors:
+        keep = torch.zeros(tensor.numel())
+        keep[tensor.abs().flatten().topk(int(density * tensor.numel())).indices] = 1
+        trimmed.append(tensor * keep.reshape(tensor.shape))
+    stacked = torch.stack(trimmed)
+    elected = torch.where(stacked.sum(0) >= 0, 1.0, -1.0)
+    agrees = (stacked.sign() == elected).float()
+    weighted = stacked * torch.tensor(weights).reshape(-1, *([1] * tensors[0].dim()))
+    return (weighted * agrees).sum(0) / agrees.sum(0).clamp(min=1)
+
+
+@pytest.mark.parametrize("method", ["cat", "linear", "svd", "ties"])
+def test_a_merged_adapter_is_the_chosen_combination(
+    tiny_settings: Settings, kb: KnowledgeBase, method: str
+) -> None:
+    _teach(tiny_settings, kb, "first", FACTS[:2])
+    _teach(tiny_settings, kb, "second", FACTS[2:])
+    weights = [0.7, 0.4]
+    merge_adapters(
+        tiny_settings, kb.store, ["first", "second"], "both", "alice", method=method, weights=weights
+    )
+    adapters = registry(tiny_settings)
+    merged = _pairs(load_file(adapters.folder("both") / WEIGHTS))
+    parents = [_pairs(load_file(adapters.folder(n) / WEIGHTS)) for n in ("first", "second")]
+    scaling = QUICK.alpha / QUICK.rank  # the parents'; peft gives the merged adapter alpha = rank
+    assert merged.keys() == parents[0].keys() and len(merged) > 0
+    roots = [math.sqrt(w * scaling) for w in weights]
+    for key, (a, b) in merged.items():
+        sources = [p[key] for p in parents]
+        if method == "linear":
+            assert torch.allclose(a, sum(r * s[0] for r, s in zip(roots, sources, strict=True)), atol=1e-6)
+            assert torch.allclose(b, sum(r * s[1] for r, s in zip(roots, sources, strict=True)), atol=1e-6)
+        elif method == "ties":
+            assert torch.allclose(a, _ties([s[0] for s in sources], roots, 0.5), atol=1e-6)
+            assert torch.allclose(b, _ties([s[1] for s in sources], roots, 0.5), atol=1e-6)
+        else:  # cat exactly, svd at the summed rank: the weighted sum of the parents' updates
+            wanted = sum(w * scaling * (s[1] @ s[0]) for w, s in zip(weights, sources, strict=True))
+            assert torch.allclose(b @ a, wanted, atol=1e-5), key
+    manifest = adapters.manifest("both")
+    assert manifest.merge == {"parents": ["first", "second"], "method": method, "weights": weights}
+    parents_documents = adapters.manifest("first").documents + adapters.manifest("second").documents
+    assert sorted(manifest.documents) == sorted(parents_documents)
+    assert len(adapters.facts("both")) == len(FACTS)
+
+
+def test_an_unknown_merge_method_lists_the_known_ones() -> None:
+    with pytest.raises(
+        AdapterError, match=r"unknown merge method 'average'; known: linear, cat, ties, dare_ties, svd"
+    ):
+        check_method("average")
+
+
+def test_bad_adapters_are_refused_and_nothing_saved_is_lost(
+    tiny_settings: Settings, kb: KnowledgeBase, tmp_path: Path
+) -> None:
+    _teach(tiny_settings, kb, "kept")
+    adapters = registry(tiny_settings)
+    before = (adapters.folder("kept") / WEIGHTS).read_bytes()
+    with pytest.raises(AdapterError, match="adapter 'kept' exists"):
+        _teach(tiny_settings, kb, "kept")
+    assert (adapters.folder("kept") / WEIGHTS).read_bytes() == before
+    other = tiny_settings_for(tiny_settings.data_dir, build_tiny_model(tmp_path / "other-base"))
+    with pytest.raises(BaseModelMismatchError) as caught:
+        load_adapted(other, kb.store, "kept", "alice")
+    assert tiny_settings.model.name in str(caught.value) and other.model.name in str(caught.value)
+    (adapters.folder("kept") / WEIGHTS).write_bytes(before[:100])
+    with pytest.raises(CorruptAdapterError, match=r"adapter folder .*kept is corrupt"):
+        load_adapted(tiny_settings, kb.store, "kept", "alice")
+    (adapters.folder("kept") / MANIFEST).write_text("{", encoding="utf-8")
+    with pytest.raises(CorruptAdapterError, match=r"manifest\.json"):
+        adapters.manifest("kept")
+    assert adapters.manifests()[1] == ["kept"]
+    deleted = _cli(tiny_settings, "adapters", "delete", "kept", "--as", "bob")
+    assert deleted.returncode == 0 and not adapters.exists("kept")
+    assert json.loads(_cli(tiny_settings, "adapters", "list", "--json").stdout) == []
