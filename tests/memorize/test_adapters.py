@@ -172,14 +172,15 @@ def test_a_merged_adapter_is_the_chosen_combination(
     for key, (a, b) in merged.items():
         sources = [p[key] for p in parents]
         if method == "linear":
-            assert torch.allclose(a, sum(r * s[0] for r, s in zip(roots, sources, strict=True)), atol=1e-6)
-            assert torch.allclose(b, sum(r * s[1] for r, s in zip(roots, sources, strict=True)), atol=1e-6)
+            for side, tensor in enumerate((a, b)):
+                wanted = torch.stack([r * s[side] for r, s in zip(roots, sources, strict=True)]).sum(0)
+                assert torch.allclose(tensor, wanted, atol=1e-6), key
         elif method == "ties":
             assert torch.allclose(a, _ties([s[0] for s in sources], roots, 0.5), atol=1e-6)
             assert torch.allclose(b, _ties([s[1] for s in sources], roots, 0.5), atol=1e-6)
         else:  # cat exactly, svd at the summed rank: the weighted sum of the parents' updates
-            wanted = sum(w * scaling * (s[1] @ s[0]) for w, s in zip(weights, sources, strict=True))
-            assert torch.allclose(b @ a, wanted, atol=1e-5), key
+            updates = [w * scaling * (s[1] @ s[0]) for w, s in zip(weights, sources, strict=True)]
+            assert torch.allclose(b @ a, torch.stack(updates).sum(0), atol=1e-5), key
     manifest = adapters.manifest("both")
     assert manifest.merge == {"parents": ["first", "second"], "method": method, "weights": weights}
     parents_documents = adapters.manifest("first").documents + adapters.manifest("second").documents
