@@ -48,6 +48,7 @@ def test_a_classification_job_labels_an_uploaded_table(live: LiveServer) -> None
     )  # the blank row skipped
     summary = alice.get(f"/api/jobs/{job['id']}/results/summary.json").json()
     assert sum(summary["counts"].values()) == 5 and summary["skipped"] == 1
+    assert (summary["backend"], summary["automatic"], summary["unparsed"]) == ("llama_cpp", False, 0)
     assert alice.get(f"/api/jobs/{job['id']}/results/labels.png").headers["content-type"] == "image/png"
     assert bob.get(f"/api/jobs/{job['id']}/results/labelled.csv").status_code == 404
 

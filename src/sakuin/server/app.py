@@ -28,7 +28,7 @@ from sakuin.models import LanguageModel
 from sakuin.server import accounts_api, adapters_api, documents_api, jobs_api, pages, write_api
 from sakuin.server.accounts import Accounts
 from sakuin.server.auth import ForbiddenError, NotAuthenticatedError
-from sakuin.server.classify_job import classify_kind
+from sakuin.server.classify_job import ClassifyModels, classify_kind
 from sakuin.server.job_kinds import ingest_kind
 from sakuin.server.jobs import JobManager, JobNotFoundError
 from sakuin.server.ratelimit import RateLimitedError, RateLimiter
@@ -104,9 +104,10 @@ def create_app(
     kb = open_shared_knowledge(settings, embedder)
     jobs = JobManager(settings.jobs_dir, settings.server.job_workers)
     shared_model = SharedModel(settings, model)
+    classify_models = ClassifyModels(settings, shared_model)
     for kind in (
         ingest_kind(kb),
-        classify_kind(shared_model.generating),
+        classify_kind(classify_models),
         simulate_kind(settings.simulate, shared_model.generating),
     ):
         jobs.register(kind)
@@ -124,6 +125,7 @@ def create_app(
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
         services.close()
+        classify_models.close()
 
     app = FastAPI(
         title="sakuin",

@@ -1,23 +1,33 @@
 """Classification as a background job: an uploaded table labelled by prompt-defined labels.
 
 The same call as ``sakuin classify``: :func:`sakuin.classify.classify_file` over the uploaded
-CSV/JSONL/Parquet file with the engine the parameters name. Batches are the job's progress; a
-cancel stops before the next batch. The result is the labelled table (every input column plus
-``predicted`` and ``p_<label>``), a per-label count and a bar chart of those counts.
+CSV/JSONL/Parquet file with the engine the parameters name, on the backend
+:func:`sakuin.classify.backend.choose_backend` picks for that engine (the server's own model for
+``generate``; where sakuin chooses a faster scoring backend, a second model loaded on the first
+such job). Batches are the job's progress; a cancel stops before the next batch. The result is the
+labelled table (every input column plus ``predicted`` and ``p_<label>``), a summary with the
+backend used and the answers that named no label, and a bar chart of the per-label counts.
 """
 
 from __future__ import annotations
 
 import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Literal
 
 import pandas as pd
 from pydantic import BaseModel, Field
 
 from sakuin.classify import EngineOptions, build_engine, classify_file, make_task
+from sakuin.classify.backend import BackendChoice, choose_backend
 from sakuin.classify.tables import read_table
+from sakuin.config import Settings
 from sakuin.errors import SakuinError
-from sakuin.server.jobs import JobCancelledError, JobContext, JobKind, ModelLender
+from sakuin.models import LanguageModel
+from sakuin.server.jobs import JobCancelledError, JobContext, JobKind
+from sakuin.server.shared_model import SharedModel
 
 
 class ClassifyJobError(SakuinError):
@@ -33,8 +43,44 @@ class ClassifyParams(BaseModel):
     engine: Literal["score", "distill", "generate"] = "score"
 
 
-def classify_kind(model: ModelLender) -> JobKind:
-    """The ``classify`` job kind; ``model`` lends the server's language model, exclusively, for the run."""
+class ClassifyModels:
+    """The models classify jobs run on, each lent exclusively for a whole run."""
+
+    def __init__(self, settings: Settings, server_model: SharedModel) -> None:
+        self._settings = settings
+        self._server_model = server_model
+        self._scoring: SharedModel | None = None
+        self._loading = threading.Lock()
+
+    def choice(self, engine: str) -> BackendChoice:
+        """The backend a job with ``engine`` runs on; a model handed to the server is always used."""
+        if self._server_model.given:
+            return BackendChoice(self._settings, engine, automatic=False)
+        return choose_backend(self._settings, engine)
+
+    @contextmanager
+    def lend(self, choice: BackendChoice) -> Iterator[LanguageModel]:
+        """The model for ``choice``: the server's own, or the scoring backend's, loaded once."""
+        if not choice.automatic:
+            with self._server_model.generating() as model:
+                yield model
+            return
+        with self._loading:
+            if self._scoring is None:
+                self._scoring = SharedModel(choice.settings)
+            scoring = self._scoring
+        with scoring.generating() as model:
+            yield model
+
+    def close(self) -> None:
+        """Release the scoring model if one was loaded (the server's own is the server's to close)."""
+        with self._loading:
+            if self._scoring is not None:
+                self._scoring.close()
+
+
+def classify_kind(models: ClassifyModels) -> JobKind:
+    """The ``classify`` job kind; ``models`` lends the model the job's engine runs on."""
 
     def run(params: ClassifyParams, context: JobContext) -> None:
         if len(context.inputs) != 1:
@@ -42,8 +88,9 @@ def classify_kind(model: ModelLender) -> JobKind:
         (table,) = context.inputs
         task = make_task(params.labels, instruction=params.instruction, text_columns=[params.text_column])
         output = context.output_dir / f"labelled{table.suffix.lower()}"
-        context.report(0, 0, "waiting for the model")
-        with model() as loaded:  # the whole run: the model decodes for one caller at a time
+        choice = models.choice(params.engine)
+        context.report(0, 0, f"waiting for the model ({choice.describe()})")
+        with models.lend(choice) as loaded:  # the whole run: the model decodes for one caller at a time
             result = classify_file(
                 task,
                 table,
@@ -51,6 +98,7 @@ def classify_kind(model: ModelLender) -> JobKind:
                 engine=build_engine(loaded, task, EngineOptions(params.engine)),
                 progress=lambda done, total: context.report(done, total, f"{done}/{total} rows"),
                 should_stop=context.cancelled,
+                backend=choice,
             )
         if not result.complete:
             raise JobCancelledError  # stopped between batches; nothing half-written is offered
@@ -62,6 +110,8 @@ def classify_kind(model: ModelLender) -> JobKind:
             "complete": result.complete,
             "seconds": result.seconds,
             "counts": {label: int(n) for label, n in counts.items()},
+            "unparsed": result.unparsed,
+            **choice.as_dict(),
         }
         (context.output_dir / "summary.json").write_text(
             json.dumps(summary, ensure_ascii=False, indent=1), encoding="utf-8"

@@ -26,6 +26,11 @@ class SharedModel:
         self._loading = threading.Lock()
         self._generating = threading.Lock()
 
+    @property
+    def given(self) -> bool:
+        """Whether the model was handed in already loaded (tests, the demo) rather than chosen by settings."""
+        return not self._owned
+
     def get(self) -> LanguageModel:
         """The model, loading it the first time (concurrent first callers wait for one load)."""
         with self._loading:
