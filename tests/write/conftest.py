@@ -52,3 +52,15 @@ def company(
     shutil.copytree(company_template, folder)
     with open_kb("sqlite", folder, embedder, request) as kb:
         yield kb
+
+
+KAEDE = Path(__file__).resolve().parent / "companies" / "kaede"
+
+
+@pytest.fixture(scope="session")
+def kaede(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Iterator[KnowledgeBase]:
+    """The second fictional company (read-only for its tests): FAQs, metadata lines, lists, an
+    injected instruction, in Japanese and English."""
+    with open_kb("sqlite", tmp_path_factory.mktemp("kaede") / "data", embedder, None) as kb:  # type: ignore[arg-type]
+        assert not load_workspace(kb, read_workspace(KAEDE)).failed
+        yield kb

@@ -19,7 +19,7 @@ sentence that names its subject and goes on in reading order, a paragraph per so
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from sakuin.knowledge.chunk import sentence_spans
@@ -52,31 +52,45 @@ class Sentence:
     block: int = 0
 
 
-def candidates(request: Request, sources: list[Source]) -> list[Sentence]:
+def candidates(request: Request, sources: list[Source], documents: Mapping[int, str]) -> list[Sentence]:
     """Every sentence of the sources worth quoting for ``request``, once each: no heading, FAQ
     question, fragment, page furniture, passage addressing the assistant, or (unless asked for)
-    metadata line."""
+    metadata line.
+
+    Line roles are read from the whole document (``documents``: id → text), because a passage
+    may begin inside a line or below the question it answers; only sentences and lines that lie
+    wholly inside a source are quoted from it, so no fragment opens a text.
+    """
     metadata_wanted = asks_about_the_document(request.text)
+    layouts = {
+        document_id: list(lines(documents[document_id])) for document_id in {s.document_id for s in sources}
+    }
     seen: set[str] = set()
     found = []
     for source in sources:
-        for line in lines(source.text):
+        document = documents[source.document_id]
+        for line in layouts[source.document_id]:
+            if line.end <= source.start or line.start >= source.end:
+                continue
             if line.role in ("heading", "question", "furniture") or (
                 line.role == "metadata" and not metadata_wanted
             ):
                 continue
             whole = line.role in ("item", "answer")
-            spans = [(line.start, line.end)] if whole else sentence_spans(source.text, line.start, line.end)
+            spans = [(line.start, line.end)] if whole else sentence_spans(document, line.start, line.end)
             for start, end in spans:
-                text = plain(source.text[start:end])
+                text = plain(document[start:end])
                 key = _NOT_TEXT.sub("", text.lower())
-                if len(text) < MIN_SENTENCE_CHARS or key in seen or addresses_the_assistant(text):
+                if (
+                    start < source.start
+                    or end > source.end
+                    or len(text) < MIN_SENTENCE_CHARS
+                    or key in seen
+                    or addresses_the_assistant(text)
+                ):
                     continue
                 seen.add(key)
-                found.append(
-                    Sentence(source, source.start + start, source.start + end, text, line.marker,
-                             line.question, line.block)
-                )  # fmt: skip
+                found.append(Sentence(source, start, end, text, line.marker, line.question, line.block))
     return found
 
 
@@ -175,11 +189,14 @@ def supported_lead(model: LanguageModel, request: Request, chosen: list[Sentence
     return sentence if with_evidence > without else None
 
 
-def extractive(model: LanguageModel, request: Request, sources: list[Source]) -> Iterator[str]:
+def extractive(
+    model: LanguageModel, request: Request, sources: list[Source], documents: Mapping[int, str]
+) -> Iterator[str]:
     """The cited evidence-first text, one sentence (and its citation) at a time: prose sentences
     of one source run on as a paragraph, a new source starts a paragraph, list items stay list
-    items (ordered ones renumbered in the order given)."""
-    chosen = select(request, rank(model, request, candidates(request, sources)))
+    items (ordered ones renumbered in the order given). ``documents`` holds the whole text of each
+    source's document (id → text), which the layout is read from."""
+    chosen = select(request, rank(model, request, candidates(request, sources, documents)))
     if request.task == "write" and len(chosen) > 1:
         lead = supported_lead(model, request, chosen)
         if lead:

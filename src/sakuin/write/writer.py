@@ -127,7 +127,7 @@ def write_stream(
         return
 
     relevant = evidence.relevant(options.evidence_threshold)
-    documents = document_sources(kb.store, relevant, user) if options.mode != "rag" else []
+    documents = document_sources(kb.store, relevant, user)
     reserved = PROMPT_OVERHEAD_TOKENS + token_count(model, text) + options.max_tokens
     mode = choose_mode(options.mode, model, documents, reserved)
     sources = documents if mode == "long-context" else passage_sources(relevant)
@@ -137,19 +137,20 @@ def write_stream(
         else ("abstractive" if model.has_chat_template else "extractive")
     )
     result.refused, result.mode, result.style, result.sources = False, mode, style, sources
+    texts = {document.document_id: document.text for document in documents}
 
     pieces = (
         _counted(model.stream(grounded_prompt(model, request, sources), max_tokens=options.max_tokens,
                               stop=stop_strings(model, request)), stats)
         if style == "abstractive"
-        else extractive(model, request, sources)
+        else extractive(model, request, sources, texts)
     )  # fmt: skip
     yield from _gated(pieces, result, started)
     if style == "abstractive" and not result.cited:
         # the model cited nothing: what it wrote stays flagged as uncited, and the cited evidence follows
         result.style = "extractive"
         separator = ["\n\n"] if result.text.strip() else []
-        yield from _gated(chain(separator, extractive(model, request, sources)), result, started)
+        yield from _gated(chain(separator, extractive(model, request, sources, texts)), result, started)
     result.text = result.text.strip()
     stats.total_s = time.perf_counter() - started
     yield result
