@@ -91,8 +91,8 @@ class WriteSettings(BaseModel):
         ge=0,
         le=1.01,
         description="A passage in the other language counts the request's own-language words as "
-        "present when its embedding cosine to the request is at least this (1.01: never). Derived "
-        "with evidence_threshold by `sakuin write-calibrate`.",
+        "present when its embedding cosine to the request is at least this; 1.01 turns translation "
+        "off. The default is what `sakuin write-calibrate` derives with evidence_threshold.",
     )
     passages: int = Field(5, ge=1, le=50, description="Passages retrieved per request.")
     style: Literal["auto", "extractive", "abstractive"] = Field(

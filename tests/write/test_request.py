@@ -54,3 +54,10 @@ def test_terms_match_whole_latin_words_and_japanese_substrings() -> None:
     assert not contains_term("The Kumo Arm R20 ships in April.", "r2")
     assert contains_term("ホシゾラX3は倉庫用のドローンです。", "ホシゾラ")
     assert contains_term("ＨＺ－Ｘ３（全角）", "x3")  # NFKC folds full-width letters
+
+
+def test_english_terms_match_their_regular_inflections_but_model_numbers_only_as_written() -> None:
+    assert contains_term("The Sorano kettle holds 1.5 litres.", "hold")
+    assert contains_term("Submit each claim with receipts.", "claims")
+    assert contains_term("The LED lasts 40,000 hours.", "led") and not contains_term("the ledger", "led")
+    assert not contains_term("the R20 arm", "r2") and not contains_term("holder", "hold")

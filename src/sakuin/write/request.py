@@ -24,6 +24,8 @@ _LATIN = re.compile(r"[A-Za-z]")
 _HIRAGANA_ONLY = re.compile(r"^[\u3040-\u309f]+$")
 # the language asked for is about the output, not the subject: 「日本語で」, "in English"
 _OUTPUT_LANGUAGE = re.compile(r"(日本語|英語)で|\bin (japanese|english)\b")
+_INFLECTION = re.compile(r"(?:s|es|ed|ing)$")
+_INFLECTED_MIN_CHARS = 4
 _LATIN_WORD = re.compile(r"[a-z0-9]+(?:[-.,][a-z0-9]+)*")
 
 # Words that describe the task rather than its subject, in both languages.
@@ -140,11 +142,21 @@ def _english_stop_words() -> frozenset[str]:
 
 def contains_term(text: str, term: str) -> bool:
     """Whether ``term`` occurs in ``text`` (NFKC, case-folded): as a whole word for Latin terms,
-    as a substring for Japanese ones (which have no spaces to bound them)."""
+    in any of its regular inflections ("hold" in "holds", "claims" in "claim"), and as a
+    substring for Japanese ones (which have no spaces to bound them)."""
     haystack = unicodedata.normalize("NFKC", text).lower()
     if term.isascii():
-        return re.search(rf"(?<![a-z0-9]){re.escape(term)}(?![a-z0-9])", haystack) is not None
+        return re.search(rf"(?<![a-z0-9]){_inflected(term)}(?![a-z0-9])", haystack) is not None
     return term in haystack
+
+
+def _inflected(term: str) -> str:
+    """A pattern for an English word and its regular inflections; a model number or a short
+    word ("r2", "led") only as written."""
+    if not term.isalpha() or len(term) < _INFLECTED_MIN_CHARS:
+        return re.escape(term)
+    stem = _INFLECTION.sub("", term)
+    return rf"{re.escape(stem if len(stem) >= _INFLECTED_MIN_CHARS else term)}(?:s|es|ed|d|ing)?"
 
 
 def _stated_length(text: str, language: Language, task: Task) -> int:
