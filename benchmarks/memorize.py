@@ -170,8 +170,15 @@ def main() -> None:
         "base_general_accuracy": choice_accuracy(base, general) if general else None,
     }
     print("base JCommonsenseQA", results["base_general_accuracy"], flush=True)
+
+    def save() -> None:
+        """After every part, so that an interrupted run keeps what it measured."""
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
     if "reference" in parts:
         results["reference"] = references(kb, base, facts, probes, k=3)
+        save()
     del base
     if "sweep" in parts:
         counts = [int(n) for n in args.paraphrases.split(",")]
@@ -180,12 +187,11 @@ def main() -> None:
             base_model(settings).directory, facts, counts, config=config, general=general,
             on_point=lambda row: print(json.dumps(row), flush=True),
         )  # fmt: skip
+        save()
+        plot(results, args.out.with_suffix(".png"))
     if "merge" in parts:
         results["merge"] = merging(settings, kb, args)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    if "sweep" in parts:
-        plot(results, args.out.with_suffix(".png"))
+        save()
     print(f"wrote {args.out}")
 
 
