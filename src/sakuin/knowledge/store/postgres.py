@@ -94,6 +94,9 @@ def _schema(dim: int) -> str:
 
 
 PgConnection = psycopg.Connection[dict[str, Any]]
+# Title terms are weight class 'A', body terms the default 'D'; ts_rank_cd's weights are {D, C, B, A}.
+_TITLE_VECTOR = "setweight(to_tsvector('simple', %s), 'A')"
+_RANK_WEIGHTS = f"'{{{1 / lexical.TITLE_WEIGHT}, 0, 0, 1}}'"
 
 
 def _create(db: PgConnection, dim: int) -> None:
@@ -112,8 +115,18 @@ def _add_names(db: PgConnection, dim: int) -> None:
         )
 
 
+def _index_titles(db: PgConnection, dim: int) -> None:
+    """Migration 3: each chunk's words also hold its document's title terms, weighted 'A' (see lexical.py)."""
+    rows = db.execute("SELECT id, title FROM documents").fetchall()
+    with db.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE chunks SET words = {_TITLE_VECTOR} || words WHERE doc_id = %s",
+            [(lexical.index_text(r["title"]), r["id"]) for r in rows],
+        )
+
+
 # Migration n + 1 is MIGRATIONS[n]; sakuin_schema holds the number of the last one applied.
-MIGRATIONS: list[Callable[[PgConnection, int], None]] = [_create, _add_names]
+MIGRATIONS: list[Callable[[PgConnection, int], None]] = [_create, _add_names, _index_titles]
 
 
 class PostgresStore(SQLStore):
@@ -190,11 +203,13 @@ class PostgresStore(SQLStore):
             ).fetchone()
             doc_id = int(row["id"]) if row else 0
             self._insert_readers(db, doc_id, document.readers)
+            title_terms = lexical.index_text(document.title)
             with db.cursor() as cursor:
                 cursor.executemany(
                     "INSERT INTO chunks (doc_id, ord, start_offset, end_offset, text, headings, words,"
                     " embedding)"
-                    " VALUES (%s, %s, %s, %s, %s, %s, to_tsvector('simple', %s), %s::vector)",
+                    f" VALUES (%s, %s, %s, %s, %s, %s, {_TITLE_VECTOR} || to_tsvector('simple', %s),"
+                    " %s::vector)",
                     [
                         (
                             doc_id,
@@ -203,6 +218,7 @@ class PostgresStore(SQLStore):
                             c.end,
                             c.text,
                             json.dumps(list(c.headings), ensure_ascii=False),
+                            title_terms,
                             lexical.index_text(c.for_embedding()),
                             _vector(v),
                         )
@@ -320,7 +336,7 @@ class PostgresStore(SQLStore):
             return []
         params: dict[str, Any] = {"query": " | ".join(_tsquery_term(t) for t in terms), "k": k}
         sql = (
-            f"SELECT {self._HIT_COLUMNS}, ts_rank_cd(c.words, q) AS score"
+            f"SELECT {self._HIT_COLUMNS}, ts_rank_cd({_RANK_WEIGHTS}, c.words, q) AS score"
             " FROM chunks c JOIN documents d ON d.id = c.doc_id, to_tsquery('simple', %(query)s) q"
             f" WHERE c.words @@ q AND {self._filter_sql(filters, params)}"
             " ORDER BY score DESC, c.id LIMIT %(k)s"

@@ -82,7 +82,21 @@ MIGRATIONS = [
     ALTER TABLE documents ADD COLUMN name TEXT NOT NULL DEFAULT '';
     UPDATE documents SET name = sakuin_default_name(source);
     """,
+    # 3: the document title gets a column of its own in the full-text index (see lexical.py);
+    # the index is derived data, rebuilt here from the chunks and documents already stored
+    """
+    DROP TABLE chunks_fts;
+    CREATE VIRTUAL TABLE chunks_fts USING fts5(title, words, tokenize = 'unicode61 remove_diacritics 0');
+    INSERT INTO chunks_fts (rowid, title, words)
+        SELECT c.id, sakuin_index_text(d.title), sakuin_chunk_index_text(c.text, c.headings)
+        FROM chunks c JOIN documents d ON d.id = c.doc_id;
+    """,
 ]
+
+
+def _chunk_index_text(text: str, headings: str) -> str:
+    """What ``put_document`` indexes for a chunk, from its stored columns (for migrations)."""
+    return lexical.index_text(Chunk(text, 0, len(text), tuple(json.loads(headings))).for_embedding())
 
 
 @dataclass
@@ -106,6 +120,8 @@ class SQLiteStore(SQLStore):
         self._db.execute("PRAGMA foreign_keys = ON")
         self._db.execute("PRAGMA synchronous = NORMAL")
         self._db.create_function("sakuin_default_name", 1, default_name, deterministic=True)
+        self._db.create_function("sakuin_index_text", 1, lexical.index_text, deterministic=True)
+        self._db.create_function("sakuin_chunk_index_text", 2, _chunk_index_text, deterministic=True)
         self._lock = threading.RLock()
         self._dense: _DenseIndex | None = None
         self._migrate()
@@ -170,6 +186,7 @@ class SQLiteStore(SQLStore):
             )
             doc_id = int(cursor.lastrowid or 0)
             self._insert_readers(db, doc_id, document.readers)
+            title_terms = lexical.index_text(document.title)
             for order, (chunk, vector) in enumerate(zip(chunks, vectors, strict=True)):
                 chunk_id = db.execute(
                     "INSERT INTO chunks (doc_id, ord, start_offset, end_offset, text, headings)"
@@ -184,8 +201,8 @@ class SQLiteStore(SQLStore):
                     ),
                 ).lastrowid
                 db.execute(
-                    "INSERT INTO chunks_fts (rowid, words) VALUES (?, ?)",
-                    (chunk_id, lexical.index_text(chunk.for_embedding())),
+                    "INSERT INTO chunks_fts (rowid, title, words) VALUES (?, ?, ?)",
+                    (chunk_id, title_terms, lexical.index_text(chunk.for_embedding())),
                 )
                 db.execute(
                     "INSERT INTO vectors VALUES (?, ?)", (chunk_id, np.asarray(vector, np.float32).tobytes())
@@ -309,11 +326,12 @@ class SQLiteStore(SQLStore):
         if expression is None:
             return []
         params: dict[str, Any] = {"user": user, "match": expression, "k": k}
+        rank = f"bm25(chunks_fts, {lexical.TITLE_WEIGHT}, 1.0)"
         rows = self._rows(
-            f"SELECT {self._HIT_COLUMNS}, -bm25(chunks_fts) AS score"
+            f"SELECT {self._HIT_COLUMNS}, -{rank} AS score"
             " FROM chunks_fts JOIN chunks c ON c.id = chunks_fts.rowid JOIN documents d ON d.id = c.doc_id"
             f" WHERE chunks_fts MATCH :match AND {self._filter_sql(filters, params)}"
-            " ORDER BY bm25(chunks_fts) LIMIT :k",
+            f" ORDER BY {rank} LIMIT :k",
             params,
         )
         return [self._hit(row, row["score"]) for row in rows]
