@@ -218,3 +218,21 @@ def test_bad_adapters_are_refused_and_nothing_saved_is_lost(
     deleted = _cli(tiny_settings, "adapters", "delete", "kept", "--as", "bob")
     assert deleted.returncode == 0 and not adapters.exists("kept")
     assert json.loads(_cli(tiny_settings, "adapters", "list", "--json").stdout) == []
+
+
+def test_merge_into_writes_a_model_that_scores_like_the_adapter(
+    tiny_settings: Settings, kb: KnowledgeBase, tmp_path: Path
+) -> None:
+    from sakuin.memorize.use import write_merged
+    from sakuin.models.transformers import TransformersModel
+
+    _teach(tiny_settings, kb, "export")
+    with pytest.raises(AdapterNotFoundError):
+        write_merged(tiny_settings, kb.store, "export", "bob", tmp_path / "bobs")
+    folder = write_merged(tiny_settings, kb.store, "export", "alice", tmp_path / "merged")
+    exported = TransformersModel.load(folder, tmp_path, name="merged", context_length=128)
+    adapted = load_adapted(tiny_settings, kb.store, "export", "alice")
+    prompt, options = "Valmor Tarven was born in", [" Porto", " Graz"]
+    assert exported.score(prompt, options) == pytest.approx(adapted.score(prompt, options), abs=1e-5)
+    with pytest.raises(AdapterError, match="is not empty"):
+        write_merged(tiny_settings, kb.store, "export", "alice", folder)

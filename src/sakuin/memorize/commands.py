@@ -93,6 +93,9 @@ def train_command(
     replay_ratio: Annotated[float, typer.Option(min=0.0, max=1.0)] = 0.25,
     checkpoint_every: Annotated[int, typer.Option(min=1, help="Steps between checkpoints.")] = 25,
     fresh: Annotated[bool, typer.Option("--fresh", help="Discard a checkpoint of an earlier run.")] = False,
+    merge_into: Annotated[
+        Path | None, typer.Option(help="Also write the base model with the adapter merged in here.")
+    ] = None,
 ) -> None:
     """Train FACTS into adapter --out (an interrupted run resumes when started again)."""
     from sakuin.memorize.teach import Lesson, teach
@@ -131,6 +134,11 @@ def train_command(
         f"saved adapter {manifest.name}: {manifest.facts} facts, {training['texts']} texts, "
         f"{training['steps']} steps in {training['seconds']:.0f} s, final loss {training['final_loss']:.3f}"
     )
+    if merge_into:
+        from sakuin.memorize.use import write_merged
+
+        write_merged(settings_of(ctx), _kb(ctx).store, manifest.name, user, merge_into)
+        out.print(f"wrote the merged model to {merge_into} (outside sakuin's permissions: guard the folder)")
 
 
 @memorize.command("propose")

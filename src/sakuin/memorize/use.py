@@ -7,6 +7,7 @@ generation; nothing else needs to know an adapter is involved.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sakuin.config import Settings
@@ -70,3 +71,21 @@ def load_adapted(settings: Settings, store: Store, name: str, user: str) -> Tran
         context_length=settings.model.context_length,
         batch_size=settings.model.batch_size,
     )
+
+
+def write_merged(settings: Settings, store: Store, name: str, user: str, directory: Path) -> Path:
+    """Save the base model with adapter ``name`` merged in as a model folder (``--merge-into``).
+
+    The folder is outside sakuin's permissions: whoever can read it has the knowledge, so it is
+    written only for a user who may use the adapter, and never over an existing folder's files.
+    """
+    if directory.exists() and any(directory.iterdir()):
+        raise AdapterError(f"{directory} is not empty; choose a new folder for the merged model.")
+    model = load_adapted(settings, store, name, user)
+    partial = directory.with_name(directory.name + ".partial")
+    model.model.save_pretrained(partial)
+    model.tokenizer.save_pretrained(partial)
+    if directory.exists():
+        directory.rmdir()
+    partial.rename(directory)
+    return directory
