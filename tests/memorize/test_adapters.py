@@ -236,3 +236,26 @@ def test_merge_into_writes_a_model_that_scores_like_the_adapter(
     assert exported.score(prompt, options) == pytest.approx(adapted.score(prompt, options), abs=1e-5)
     with pytest.raises(AdapterError, match="is not empty"):
         write_merged(tiny_settings, kb.store, "export", "alice", folder)
+
+
+def test_a_memorize_job_trains_an_adapter_for_its_submitter(
+    tiny_settings: Settings, kb: KnowledgeBase, server: str, tmp_path: Path
+) -> None:
+    from sakuin.memorize.facts import write_facts
+    from tests.server.conftest import wait_for_job
+
+    write_facts(FACTS, tmp_path / "facts.jsonl")
+    alice = _login(server, "alice")
+    params = {"name": "by-job", "paraphrases": 2, "rank": 2, "batch_size": 4}
+    submitted = alice.post(
+        "/api/jobs/memorize",
+        files=[("files", ("facts.jsonl", (tmp_path / "facts.jsonl").read_bytes()))],
+        data={"params": json.dumps(params)},
+    )
+    assert submitted.status_code == 202, submitted.text
+    final = wait_for_job(alice, submitted.json()["id"], timeout=300)
+    assert final["status"] == "done", final
+    manifest = registry(tiny_settings).manifest("by-job")
+    assert manifest.owner == "alice" and manifest.config["paraphrases"] == 2
+    assert [a["name"] for a in alice.get("/api/adapters").json()] == ["by-job"]
+    assert _login(server, "bob").get("/api/adapters").json() == []

@@ -31,6 +31,7 @@ from sakuin.server.auth import ForbiddenError, NotAuthenticatedError
 from sakuin.server.classify_job import ClassifyModels, classify_kind
 from sakuin.server.job_kinds import ingest_kind
 from sakuin.server.jobs import JobManager, JobNotFoundError
+from sakuin.server.memorize_job import memorize_kind
 from sakuin.server.ratelimit import RateLimitedError, RateLimiter
 from sakuin.server.services import Services
 from sakuin.server.shared_knowledge import open_shared_knowledge
@@ -109,6 +110,7 @@ def create_app(
         ingest_kind(kb),
         classify_kind(classify_models),
         simulate_kind(settings.simulate, shared_model.generating),
+        memorize_kind(settings, kb),
     ):
         jobs.register(kind)
     services = Services(
