@@ -10,7 +10,7 @@ searchable. Prints a table; writes benchmarks/results/retrieval.json.
 
 ``--split dev`` keeps the questions of half the articles (by a hash of the title), ``--split
 test`` the other half; tune on dev, report on test or on other data. ``--sweep`` prints hybrid
-quality for a range of fusion weights (how ``search.LEXICAL_WEIGHT`` was chosen, on dev).
+quality for a range of fusion weights (how each store's ``lexical_weight`` was chosen, on dev).
 
     .venv/bin/python benchmarks/retrieval.py [--store sqlite|postgres] [--data PATH] [--queries N]
         [--split all|dev|test] [--sweep] [--pad-to 100000]
@@ -302,7 +302,7 @@ def main() -> None:
     )
     console.print(table)
     if swept:
-        weights = Table(title="hybrid by lexical weight (search.LEXICAL_WEIGHT)")
+        weights = Table(title=f"hybrid by lexical weight (this store: {kb.store.lexical_weight})")
         for column in ("lexical weight", "recall@1", "recall@5", "recall@10", "MRR@10"):
             weights.add_column(column, justify="right")
         for weight, row in swept.items():

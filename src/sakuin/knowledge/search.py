@@ -7,9 +7,10 @@ Fusion rescales each ranker's scores to [0, 1] over its own candidates (min-max)
 with fixed weights. Reciprocal rank fusion, used before, threw the scores away: a passage BM25
 found far ahead of the rest counted no more than a near tie, and hybrid fell below lexical alone
 at R@1 (issue 18). With min-max a chunk both rankers put first scores the full sum of the
-weights, which no other chunk can beat: fusion never demotes what both agree on. The weights were
-chosen on the development split of ``benchmarks/retrieval.py`` (never on the reported one); see
-``LEXICAL_WEIGHT``.
+weights, which no other chunk can beat: fusion never demotes what both agree on. The weights depend on
+how each store's lexical ranker spreads its scores, so each store says its own
+(``Store.lexical_weight``), chosen on the development split of ``benchmarks/retrieval.py``
+(never on the reported one).
 """
 
 from __future__ import annotations
@@ -26,10 +27,6 @@ from sakuin.knowledge.store.base import NO_FILTERS, Hit, SearchFilters, Store
 
 Mode = Literal["lexical", "dense", "hybrid"]
 RRF_K = 60  # the usual constant of reciprocal rank fusion: damps the weight of the very top ranks
-# Share of the fused score that comes from BM25 (the rest from the dense cosine), chosen on 475 dev
-# questions (benchmarks/retrieval.py --split dev --sweep): R@1 0.0 → 0.777 (dense alone), 0.5 →
-# 0.884, 0.6 → 0.890, 0.7 → 0.901, 0.8 → 0.897, 1.0 → 0.897 (lexical alone); 0.7 and 0.75 tie best.
-LEXICAL_WEIGHT = 0.7
 
 
 class EmptyQueryError(SakuinError):
@@ -63,7 +60,7 @@ def search(
         return store.dense(vector, user, k, filters)
     pool = max(candidates, k)
     rankings = [store.lexical(query, user, pool, filters), store.dense(vector, user, pool, filters)]
-    return fuse(rankings, k, (LEXICAL_WEIGHT, 1.0 - LEXICAL_WEIGHT))
+    return fuse(rankings, k, (store.lexical_weight, 1.0 - store.lexical_weight))
 
 
 def fuse(rankings: list[list[Hit]], k: int, weights: Sequence[float] | None = None) -> list[Hit]:

@@ -99,6 +99,11 @@ class Hit:
 class Store(Protocol):
     """Documents, chunks, vectors, principals and the permission filter, in one place."""
 
+    # Share of a hybrid search's fused score given to this store's lexical ranker (the rest to
+    # the dense one): it depends on how the ranker spreads its scores, chosen per store on the
+    # development split (benchmarks/retrieval.py --split dev --sweep).
+    lexical_weight: float
+
     def bind_embedder(self, name: str) -> None:
         """Tie the store to the embedder whose vectors it holds (refuse another one later)."""
         ...

@@ -133,6 +133,9 @@ class PostgresStore(SQLStore):
     """The knowledge base in a PostgreSQL database with pgvector."""
 
     P = "%s"
+    # ts_rank_cd has no IDF and ranks far below BM25 (dev split, 1,497 questions: lexical alone
+    # R@1 0.482, dense 0.795): 0.3 → 0.810, 0.4 → 0.798, 0.5 → 0.753, 0.7 → 0.617
+    lexical_weight = 0.3
 
     def __init__(self, url: str, *, dim: int = 384) -> None:
         self.url = url
