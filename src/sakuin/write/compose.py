@@ -129,17 +129,17 @@ def rank(model: LanguageModel, request: Request, sentences: list[Sentence]) -> l
 
 
 def select(request: Request, ranked: list[Sentence]) -> list[Sentence]:
-    """The best sentences up to the target length (at least one), in reading order for a writing
+    """The best sentences that fit the target length (at least one), in reading order for a writing
     task (source by source, as the documents have them) and best first for a question, which
     gets at most :data:`ANSWER_SENTENCES`."""
     chosen: list[Sentence] = []
     length = 0
     for sentence in ranked:
-        full = request.task == "answer" and len(chosen) == ANSWER_SENTENCES
-        if full or (chosen and length + len(sentence.text) > request.target_chars):
+        if request.task == "answer" and len(chosen) == ANSWER_SENTENCES:
             break
-        if any(_repeats(sentence, other) for other in chosen):
-            continue
+        too_long = chosen and length + len(sentence.text) > request.target_chars
+        if too_long or any(_repeats(sentence, other) for other in chosen):
+            continue  # a shorter sentence further down may still fit
         chosen.append(sentence)
         length += len(sentence.text)
     if request.task == "write":
@@ -165,9 +165,16 @@ def _repeats(a: Sentence, b: Sentence) -> bool:
     return x in y or y in x
 
 
-def cite(sentence: str, numbers: list[int], language: str) -> str:
+# a sentence end inside a quoted piece (an answer or list item may hold several sentences)
+_INNER_END = re.compile(r"(?:[。！？!?]|[.](?=\s))[」』）)\"']*(?=\s*\S)")
+
+
+def cite(text: str, numbers: list[int], language: str) -> str:
+    """``text`` with its citation after every sentence in it: the citation gate judges sentence by
+    sentence, and a sentence of a quoted answer must not reach it uncited."""
     marks = "".join(f"[{n}]" for n in numbers)
-    return f"{sentence}{marks}" if language == "ja" else f"{sentence} {marks}"
+    joiner = "" if language == "ja" else " "
+    return _INNER_END.sub(lambda end: f"{end.group()}{joiner}{marks}", text) + joiner + marks
 
 
 def supported_lead(model: LanguageModel, request: Request, chosen: list[Sentence]) -> str | None:

@@ -7,7 +7,8 @@ context window; each document is read through the store's permission check, like
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, replace
 from typing import Any, Literal
 
 from sakuin.errors import ContextOverflowError
@@ -40,6 +41,30 @@ def passage_sources(hits: list[Hit]) -> list[Source]:
         Source(number, hit.document_id, hit.title, hit.name, hit.start, hit.end, hit.text)
         for number, hit in enumerate(hits, start=1)
     ]
+
+
+WIDEN_MAX_CHARS = 300
+"""How far a passage may grow at each end to reach the edges of the lines it cuts."""
+
+
+def whole_lines(sources: list[Source], documents: Mapping[int, str]) -> list[Source]:
+    """Passages widened to the whole lines they cut into (``documents``: id → text).
+
+    A passage's edges fall between sentences, not lines, so one may begin inside a list item or
+    an FAQ answer; quoting or citing such a line needs all of it. The line is of a document the
+    user may read (the passage came from it), and a line longer than :data:`WIDEN_MAX_CHARS` past
+    an edge is left cut there.
+    """
+    widened = []
+    for source in sources:
+        text = documents[source.document_id]
+        start = text.rfind("\n", 0, source.start) + 1
+        end = text.find("\n", source.end)
+        end = len(text) if end < 0 else end
+        start = start if source.start - start <= WIDEN_MAX_CHARS else source.start
+        end = end if end - source.end <= WIDEN_MAX_CHARS else source.end
+        widened.append(replace(source, start=start, end=end, text=text[start:end]))
+    return widened
 
 
 def document_sources(store: Store, hits: list[Hit], user: str) -> list[Source]:

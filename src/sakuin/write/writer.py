@@ -28,7 +28,15 @@ from sakuin.write.evidence import Evidence, weigh
 from sakuin.write.prompt import grounded_prompt, stop_strings
 from sakuin.write.request import Request, read_request
 from sakuin.write.retrieval import retrieve
-from sakuin.write.sources import Mode, Source, choose_mode, document_sources, passage_sources, token_count
+from sakuin.write.sources import (
+    Mode,
+    Source,
+    choose_mode,
+    document_sources,
+    passage_sources,
+    token_count,
+    whole_lines,
+)
 
 Style = Literal["extractive", "abstractive"]
 PROMPT_OVERHEAD_TOKENS = 200  # instructions, the one-shot example and labels around the sources
@@ -130,14 +138,14 @@ def write_stream(
     documents = document_sources(kb.store, relevant, user)
     reserved = PROMPT_OVERHEAD_TOKENS + token_count(model, text) + options.max_tokens
     mode = choose_mode(options.mode, model, documents, reserved)
-    sources = documents if mode == "long-context" else passage_sources(relevant)
+    texts = {document.document_id: document.text for document in documents}
+    sources = documents if mode == "long-context" else whole_lines(passage_sources(relevant), texts)
     style: Style = (
         options.style
         if options.style != "auto"
         else ("abstractive" if model.has_chat_template else "extractive")
     )
     result.refused, result.mode, result.style, result.sources = False, mode, style, sources
-    texts = {document.document_id: document.text for document in documents}
 
     pieces = (
         _counted(model.stream(grounded_prompt(model, request, sources), max_tokens=options.max_tokens,
