@@ -22,6 +22,8 @@ from sakuin.errors import SakuinError
 DEFAULT_MAX_BYTES = 50 * 2**20
 # Tried in order when a file is not UTF-8; CP932 is the superset of Shift_JIS that Windows writes.
 JAPANESE_ENCODINGS = ("cp932", "euc_jp")
+# Read by OCR (sakuin.knowledge.ocr), as are the pages of a PDF that have no text layer.
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", ".gif", ".bmp")
 
 
 class ParseError(SakuinError):
@@ -201,6 +203,10 @@ def _parse_pdf(path: Path, data: bytes) -> ParsedDocument:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
         raise ParseError(f"{path}: corrupt or unreadable PDF ({exc}).") from exc
+    if not all(page.strip() for page in pages):
+        from sakuin.knowledge.ocr import parse_scanned_pdf
+
+        return parse_scanned_pdf(path, data, pages, str(title))
     text = normalise("\n\n".join(pages))
     return ParsedDocument(
         str(title) or _first_line_title(path, text),
@@ -209,6 +215,13 @@ def _parse_pdf(path: Path, data: bytes) -> ParsedDocument:
         "application/pdf",
         {"pages": str(len(pages))},
     )
+
+
+def _parse_image(path: Path, data: bytes) -> ParsedDocument:
+    """Images are read by OCR (:mod:`sakuin.knowledge.ocr`), imported only when one comes."""
+    from sakuin.knowledge.ocr import parse_image
+
+    return parse_image(path, data)
 
 
 def _parse_docx(path: Path, data: bytes) -> ParsedDocument:
@@ -297,5 +310,6 @@ PARSERS: dict[str, Callable[[Path, bytes], ParsedDocument]] = {
     ".docx": _parse_docx,
     ".csv": _parse_table_whole,
     ".jsonl": _parse_table_whole,
+    **dict.fromkeys(IMAGE_SUFFIXES, _parse_image),
 }
 TABLE_SUFFIXES = {".csv", ".jsonl"}
