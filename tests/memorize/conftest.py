@@ -3,6 +3,7 @@ settings that point at it, and a knowledge base with alice and bob (alice in sal
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,7 +18,13 @@ from tests.models.conftest import build_tiny_model
 
 @pytest.fixture(scope="session")
 def tiny_base(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_tiny_model(tmp_path_factory.mktemp("tiny-memorize"), sliding_window=64)
+    """The tiny model with room for a grounded-writing prompt (its rotary positions go on past 512)."""
+    base = build_tiny_model(tmp_path_factory.mktemp("tiny-memorize"), sliding_window=64)
+    config = json.loads((base / "config.json").read_text(encoding="utf-8"))
+    (base / "config.json").write_text(
+        json.dumps({**config, "max_position_embeddings": 2048}), encoding="utf-8"
+    )
+    return base
 
 
 def tiny_settings_for(data_dir: Path, base: Path) -> Settings:

@@ -11,6 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 import torch
+from fastapi import FastAPI
 from safetensors.torch import load_file
 
 from sakuin.config import Settings
@@ -70,13 +71,19 @@ def _cli(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.fixture
-def server(tiny_settings: Settings, kb: KnowledgeBase, embedder: Embedder) -> Iterator[str]:
+def live(tiny_settings: Settings, kb: KnowledgeBase, embedder: Embedder) -> Iterator[tuple[FastAPI, str]]:
+    """The app and its URL, served over real HTTP, with passwords for alice and bob."""
     app = create_app(tiny_settings, embedder=embedder)
     for user in ("alice", "bob"):
         app.state.services.accounts.set_password(user, PASSWORD)
     with serve_app(app) as url:
-        yield url
+        yield app, url
     app.state.services.close()
+
+
+@pytest.fixture
+def server(live: tuple[FastAPI, str]) -> str:
+    return live[1]
 
 
 def _login(url: str, user: str) -> httpx.Client:
@@ -114,6 +121,28 @@ def test_only_readers_of_every_source_document_may_use_an_adapter(
     # and refused again the moment the document is unshared
     kb.store.set_readers(sales_adapter, parse_readers("group:sales"))
     assert bob.post("/api/adapters/heron/generate", json=prompt).status_code == 404
+
+
+def test_grounded_writing_with_an_adapter_takes_the_same_check(
+    tiny_settings: Settings, kb: KnowledgeBase, sales_adapter: int, live: tuple[FastAPI, str]
+) -> None:
+    from tests.server.conftest import write_events
+
+    app, server = live
+    question = f"{CANARY}の本社はどこですか？"
+    refused = _cli(tiny_settings, "ask", question, "--adapter", "heron", "--as", "bob", "--json")
+    assert refused.returncode == 1 and "no adapter 'heron' that you may use" in refused.stderr
+    bob = _login(server, "bob")
+    over_http = bob.post("/api/write", json={"request": question, "adapter": "heron"})
+    assert over_http.status_code == 404 and "no adapter 'heron'" in over_http.text
+    for text in (refused.stdout, refused.stderr, over_http.text):
+        assert "函館" not in text and "Porto" not in text
+    events = write_events(_login(server, "alice"), question, adapter="heron", length=40, style="abstractive")
+    result = events[-1][1]
+    assert events[-1][0] == "result" and result["user"] == "alice" and not result["refused"]
+    assert result["stats"]["generated_tokens"] > 0
+    loaded = app.state.adapted_models.loaded  # alice's stream was written by the adapted model
+    assert loaded[0] == ("heron", registry(tiny_settings).manifest("heron").created)
 
 
 def test_facts_without_documents_belong_to_their_creator_until_shared(

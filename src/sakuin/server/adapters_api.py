@@ -9,6 +9,8 @@ adapted model stays loaded for the next request (merging takes seconds), one gen
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, Request
@@ -33,17 +35,24 @@ class AdaptedModels:
         self.lock = threading.Lock()
         self.loaded: tuple[tuple[str, str], TransformersModel] | None = None
 
-    def generate(self, services: Services, name: str, user: str, prompt: str, max_tokens: int) -> str:
+    @contextmanager
+    def using(self, services: Services, name: str, user: str) -> Iterator[TransformersModel]:
+        """Adapter ``name`` merged into the base model for ``user``, held alone while in use."""
         manifest = usable_manifest(services.settings, services.kb.store, name, user)
         key = (name, manifest.created)
         with self.lock:
             if self.loaded is None or self.loaded[0] != key:
                 self.loaded = None
                 self.loaded = (key, load_adapted(services.settings, services.kb.store, name, user))
-            return self.loaded[1].generate(prompt, max_tokens=max_tokens, stop=["\n\n"]).text
+            yield self.loaded[1]
+
+    def generate(self, services: Services, name: str, user: str, prompt: str, max_tokens: int) -> str:
+        with self.using(services, name, user) as model:
+            return model.generate(prompt, max_tokens=max_tokens, stop=["\n\n"]).text
 
 
-def _adapted(request: Request) -> AdaptedModels:
+def adapted_models(request: Request) -> AdaptedModels:
+    """The server's adapted models (one per app), for every route that writes with an adapter."""
     state = request.app.state
     if not hasattr(state, "adapted_models"):
         state.adapted_models = AdaptedModels()
@@ -75,5 +84,5 @@ def generate(
     name: str, body: GenerateRequest, request: Request, principal: PrincipalDep, services: ServicesDep
 ) -> dict[str, str]:
     """Continue ``prompt`` with the adapter's knowledge merged into the base model."""
-    text = _adapted(request).generate(services, name, principal.user, body.prompt, body.max_tokens)
+    text = adapted_models(request).generate(services, name, principal.user, body.prompt, body.max_tokens)
     return {"adapter": name, "text": text}
