@@ -35,6 +35,7 @@ from sakuin.memorize.base import base_model
 from sakuin.memorize.evaluate import base_language_model
 from sakuin.memorize.facts import Fact
 from sakuin.memorize.fictional import fictional_facts
+from sakuin.memorize.forgetting import GeneralProbe, forgetting, load_jsquad_paragraphs
 from sakuin.memorize.merge import METHODS, merge_adapters
 from sakuin.memorize.options import TrainConfig
 from sakuin.memorize.paraphrase import candidates
@@ -45,7 +46,9 @@ from sakuin.memorize.use import load_adapted
 from sakuin.models.transformers import TransformersModel
 
 RESULTS = Path(__file__).parent / "results"
-JCQA = Path(__file__).resolve().parents[2] / "shared" / "data" / "jglue" / "jcommonsenseqa-valid-v1.3.json"
+JGLUE = Path(__file__).resolve().parents[2] / "shared" / "data" / "jglue"
+JCQA = JGLUE / "jcommonsenseqa-valid-v1.3.json"
+JSQUAD = JGLUE / "jsquad-valid-v1.3.json"
 USER = "bench"
 
 
@@ -107,6 +110,21 @@ def merging(settings: Settings, kb: KnowledgeBase, args: argparse.Namespace) -> 
     return out
 
 
+def forgetting_part(settings: Settings, args: argparse.Namespace, general: list[Any]) -> list[dict[str, Any]]:
+    """A second fictional set trained on top of a first, under each remedy; both sets probed."""
+    both = fictional_facts(2 * args.forget_facts, seed=args.seed + 2)
+    probe = GeneralProbe(load_jsquad_paragraphs(JSQUAD, 0, args.general_texts), general)
+    replay = load_jsquad_paragraphs(JSQUAD, args.general_texts, 200)  # disjoint from the measured text
+    config = TrainConfig(
+        seed=args.seed, batch_size=args.batch, learning_rate=args.lr, replay_ratio=args.replay_ratio
+    )
+    return forgetting(
+        base_model(settings).directory, both[0::2], both[1::2], paraphrases=args.forget_paraphrases,
+        config=config, general=probe, general_replay=replay,
+        on_stage=lambda row: print("forgetting", json.dumps(row), flush=True),
+    )  # fmt: skip
+
+
 def plot(results: dict[str, Any], path: Path) -> None:
     import matplotlib
 
@@ -146,7 +164,14 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--merge-facts", type=int, default=10)
     parser.add_argument("--merge-paraphrases", type=int, default=30)
-    parser.add_argument("--parts", default="sweep,reference,merge")
+    parser.add_argument("--forget-facts", type=int, default=8, help="facts in each of the two sets")
+    parser.add_argument("--forget-paraphrases", type=int, default=10)
+    parser.add_argument("--replay-ratio", type=float, default=0.5, help="replay texts per training text")
+    parser.add_argument("--general-texts", type=int, default=20, help="JSQuAD paragraphs for perplexity")
+    parser.add_argument(
+        "--parts", default="sweep,reference,merge,forgetting",
+        help="parts to run; the others keep their numbers from an earlier --out",
+    )  # fmt: skip
     parser.add_argument(
         "--data-dir", type=Path, default=Path(tempfile.gettempdir()) / "sakuin-memorize-bench"
     )
@@ -161,15 +186,15 @@ def main() -> None:
     probes = build_probes(facts)
     general = load_jcommonsenseqa(JCQA, args.jcqa) if args.jcqa else []
     base = base_language_model(settings)
-    results: dict[str, Any] = {
-        "model": settings.model.name,
-        "facts": len(facts),
-        "probes": len(probes),
-        "threads": threads,
-        "config": {**TrainConfig(batch_size=args.batch, learning_rate=args.lr, seed=args.seed).to_json()},
-        "base_general_accuracy": choice_accuracy(base, general) if general else None,
-    }
-    print("base JCommonsenseQA", results["base_general_accuracy"], flush=True)
+    results: dict[str, Any] = json.loads(args.out.read_text(encoding="utf-8")) if args.out.is_file() else {}
+    if parts & {"sweep", "reference"}:  # what the sweep's and the references' numbers were measured with
+        results.update(
+            model=settings.model.name, facts=len(facts), probes=len(probes), threads=threads,
+            config=TrainConfig(batch_size=args.batch, learning_rate=args.lr, seed=args.seed).to_json(),
+            jcqa_questions=len(general),
+            base_general_accuracy=choice_accuracy(base, general) if general else None,
+        )  # fmt: skip
+    print("base JCommonsenseQA", results.get("base_general_accuracy"), flush=True)
 
     def save() -> None:
         """After every part, so that an interrupted run keeps what it measured."""
@@ -191,6 +216,14 @@ def main() -> None:
         plot(results, args.out.with_suffix(".png"))
     if "merge" in parts:
         results["merge"] = merging(settings, kb, args)
+        save()
+    if "forgetting" in parts:
+        results["forgetting"] = forgetting_part(settings, args, general)
+        results["forgetting_config"] = {
+            "facts_per_set": args.forget_facts, "paraphrases": args.forget_paraphrases,
+            "replay_ratio": args.replay_ratio, "general_texts": args.general_texts,
+            "jcqa_questions": len(general), "threads": threads, "model": settings.model.name,
+        }  # fmt: skip
         save()
     print(f"wrote {args.out}")
 

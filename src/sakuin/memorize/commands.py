@@ -90,7 +90,15 @@ def train_command(
     replay: Annotated[
         Path | None, typer.Option(help="General text, one per line, mixed in against forgetting.")
     ] = None,
-    replay_ratio: Annotated[float, typer.Option(min=0.0, max=1.0)] = 0.25,
+    replay_ratio: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="Replay texts added per training text of a batch.")
+    ] = 0.25,
+    on_top_of: Annotated[
+        str | None, typer.Option(help="Start from this adapter: the new one knows both fact sets.")
+    ] = None,
+    replay_previous: Annotated[
+        bool, typer.Option(help="With --on-top-of: mix its facts' restatements in against forgetting.")
+    ] = False,
     checkpoint_every: Annotated[int, typer.Option(min=1, help="Steps between checkpoints.")] = 25,
     fresh: Annotated[bool, typer.Option("--fresh", help="Discard a checkpoint of an earlier run.")] = False,
     merge_into: Annotated[
@@ -111,7 +119,7 @@ def train_command(
         epochs=epochs,
         batch_size=batch,
         seed=seed,
-        replay_ratio=replay_ratio if replay else 0.0,
+        replay_ratio=replay_ratio if replay or replay_previous else 0.0,
         checkpoint_every=checkpoint_every,
     )
     general = (
@@ -127,6 +135,8 @@ def train_command(
         lesson=lesson,
         config=config,
         replay=general,
+        on_top_of=on_top_of,
+        replay_previous=replay_previous,
         fresh=fresh,
     )
     training = manifest.training

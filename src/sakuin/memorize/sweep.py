@@ -11,10 +11,13 @@ from __future__ import annotations
 import json
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
+
+import torch
+from peft import get_peft_model_state_dict
 
 from sakuin.memorize.facts import Fact
 from sakuin.memorize.options import TrainConfig
@@ -56,18 +59,34 @@ def choice_accuracy(model: LocalLanguageModel, items: Sequence[MultipleChoice]) 
     return right / len(items)
 
 
+@dataclass
+class Adapted:
+    """A trained point: the merged model, its LoRA weights (to train on top of), seconds and steps."""
+
+    model: TransformersModel
+    lora: dict[str, torch.Tensor]
+    seconds: float
+    steps: int
+
+
 def adapted(
-    base_dir: Path, texts: Sequence[str], config: TrainConfig
-) -> tuple[TransformersModel, float, int]:
-    """Train on ``texts`` from the base model; the merged model, training seconds and steps."""
+    base_dir: Path,
+    texts: Sequence[str],
+    config: TrainConfig,
+    *,
+    replay: Sequence[str] = (),
+    init: Mapping[str, torch.Tensor] | None = None,
+) -> Adapted:
+    """Train on ``texts`` from the base model (or from ``init``), without checkpoints, and merge."""
     with tempfile.TemporaryDirectory() as work:
-        result = train_lora(base_dir, texts, config, Path(work), progress=False)
+        result = train_lora(
+            base_dir, texts, replace(config, checkpoint_every=10**9), Path(work),
+            replay=replay, init=init, progress=False,
+        )  # fmt: skip
+    lora = {k: v.detach().clone() for k, v in get_peft_model_state_dict(result.model).items()}
     merged = result.model.merge_and_unload()
-    return (
-        TransformersModel(merged, result.tokenizer, name="adapted", context_length=2048),
-        result.seconds,
-        result.steps,
-    )
+    model = TransformersModel(merged, result.tokenizer, name="adapted", context_length=2048)
+    return Adapted(model, lora, result.seconds, result.steps)
 
 
 def sweep(
@@ -92,18 +111,18 @@ def sweep(
                 continue
             texts = [t.text for t in training_texts(facts, n, arm=arm, seed=config.seed)]
             started = time.perf_counter()
-            model, seconds, steps = adapted(base_dir, texts, replace(config, checkpoint_every=10**9))
-            report = run_probes(model, probes, generate=generate)
+            point = adapted(base_dir, texts, config)
+            report = run_probes(point.model, probes, generate=generate)
             row = {
                 "arm": arm,
                 "paraphrases": n,
                 "distinct_texts": len(set(texts)),
-                "steps": steps,
-                "train_s": round(seconds, 1),
+                "steps": point.steps,
+                "train_s": round(point.seconds, 1),
                 "accuracy": report.accuracy,
                 "mean_rank": report.mean_rank,
                 "generation": report.generation,
-                "general_accuracy": choice_accuracy(model, general) if general else None,
+                "general_accuracy": choice_accuracy(point.model, general) if general else None,
                 "point_s": round(time.perf_counter() - started, 1),
             }
             rows.append(row)

@@ -10,15 +10,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from safetensors.torch import load_file
+
 from sakuin.config import Settings
 from sakuin.knowledge.workspace import KnowledgeBase
-from sakuin.memorize.adapters import AdapterError, Manifest, adapter_name, registry
-from sakuin.memorize.base import base_model
+from sakuin.memorize.adapters import WEIGHTS, AdapterError, Manifest, adapter_name, registry
+from sakuin.memorize.base import BaseModel, base_model
 from sakuin.memorize.facts import Fact, check_consistent, fact_set_hash
 from sakuin.memorize.options import TrainConfig
 from sakuin.memorize.paraphrase import Arm, training_texts
 from sakuin.memorize.permissions import check_trainer_reads, governing_documents
 from sakuin.memorize.train import OnStep, TrainResult, train_lora
+from sakuin.memorize.use import check_base, usable_manifest
 
 
 @dataclass(frozen=True)
@@ -39,26 +42,42 @@ def teach(
     lesson: Lesson | None = None,
     config: TrainConfig | None = None,
     replay: Sequence[str] = (),
+    on_top_of: str | None = None,
+    replay_previous: bool = False,
     fresh: bool = False,
     progress: bool = True,
     on_step: OnStep | None = None,
 ) -> Manifest:
-    """Train ``facts`` into adapter ``name`` owned by ``owner`` (resuming an interrupted run)."""
+    """Train ``facts`` into adapter ``name`` owned by ``owner`` (resuming an interrupted run).
+
+    With ``on_top_of``, training starts from that adapter (which ``owner`` must be allowed to
+    use): the new adapter knows both fact sets, so it governs by both sets' documents; with
+    ``replay_previous`` the earlier set's restatements join the replay text against forgetting.
+    """
     lesson, config = lesson or Lesson(), config or TrainConfig()
     adapters = registry(settings)
     name = adapter_name(name)
     if adapters.exists(name):
         raise AdapterError(f"adapter '{name}' exists; choose another --out or delete it first.")
     kb.store.require_user(owner)
-    check_consistent(facts)
+    base = base_model(settings)
+    parent = _parent(settings, kb, on_top_of, owner, base) if on_top_of else None
+    earlier = adapters.facts(parent.name) if parent else []
+    check_consistent([*earlier, *facts])
     check_trainer_reads(facts, owner, kb.store)
     texts = [t.text for t in training_texts(facts, lesson.paraphrases, arm=lesson.arm, seed=config.seed)]
-    base = base_model(settings)
+    if replay_previous:
+        if not earlier:
+            raise AdapterError("--replay-previous replays the adapter named by --on-top-of; name one.")
+        replay = [*replay, *(t.text for t in training_texts(earlier, lesson.paraphrases, seed=config.seed))]
+    if replay and config.replay_ratio <= 0:
+        raise AdapterError("replay text was given with a replay ratio of 0; set a ratio above 0.")
     work = adapters.work_dir(name)
     if fresh:
         shutil.rmtree(work, ignore_errors=True)
+    init = load_file(adapters.folder(parent.name) / WEIGHTS) if parent else None
     result = train_lora(
-        base.directory, texts, config, work, replay=replay, progress=progress, on_step=on_step
+        base.directory, texts, config, work, replay=replay, init=init, progress=progress, on_step=on_step
     )
     documents = governing_documents(kb, facts, owner, name)
     manifest = Manifest(
@@ -66,16 +85,30 @@ def teach(
         owner=owner,
         base_model=base.name,
         base_sha256=base.sha256,
-        fact_set_sha256=fact_set_hash(facts),
-        facts=len(facts),
-        config={**config.to_json(), "paraphrases": lesson.paraphrases, "arm": lesson.arm},
+        fact_set_sha256=fact_set_hash([*earlier, *facts]),
+        facts=len(earlier) + len(facts),
+        config={
+            **config.to_json(),
+            "paraphrases": lesson.paraphrases,
+            "arm": lesson.arm,
+            "on_top_of": parent.name if parent else None,
+            "replay_texts": len(replay),
+            "replay_previous": replay_previous,
+        },
         training=_training_record(result, len(texts)),
-        documents=documents,
-        sources=_sources(facts),
+        documents=sorted({*(parent.documents if parent else []), *documents}),
+        sources=[*(parent.sources if parent else []), *_sources(facts)],
     )
-    adapters.save(manifest, list(facts), lambda folder: _save_weights(result, folder))
+    adapters.save(manifest, [*earlier, *facts], lambda folder: _save_weights(result, folder))
     shutil.rmtree(work, ignore_errors=True)
     return manifest
+
+
+def _parent(settings: Settings, kb: KnowledgeBase, name: str, owner: str, base: BaseModel) -> Manifest:
+    """The adapter to train on top of: one ``owner`` may use, on the same base, of a fitting shape."""
+    parent = usable_manifest(settings, kb.store, name, owner)
+    check_base(parent, base)
+    return parent
 
 
 def _save_weights(result: TrainResult, folder: Path) -> None:

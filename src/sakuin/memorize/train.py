@@ -15,7 +15,7 @@ import math
 import os
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -69,11 +69,16 @@ def load_base(directory: Path, device: str) -> tuple[Any, PreTrainedTokenizerBas
     return model.to(device), tokenizer
 
 
-def _run_key(config: TrainConfig, texts: Sequence[str], replay: Sequence[str]) -> str:
+def _run_key(
+    config: TrainConfig, texts: Sequence[str], replay: Sequence[str], init: Mapping[str, torch.Tensor]
+) -> str:
     digest = hashlib.sha256(json.dumps(config.to_json(), sort_keys=True).encode())
     for text in (*texts, "\x00replay", *replay):
         digest.update(text.encode())
         digest.update(b"\n")
+    for key in sorted(init):  # a run on top of another adapter is another run
+        digest.update(key.encode())
+        digest.update(init[key].detach().cpu().contiguous().numpy().tobytes())
     return digest.hexdigest()
 
 
@@ -104,6 +109,22 @@ def _encode(tokenizer: PreTrainedTokenizerBase, texts: list[str], limit: int, de
     return {"input_ids": ids.to(device), "attention_mask": mask.to(device), "labels": labels.to(device)}
 
 
+def _load_init(model: PeftModel, init: Mapping[str, torch.Tensor]) -> None:
+    """An earlier adapter's weights into ``model``; refused when its rank or modules differ."""
+    try:
+        loaded: Any = set_peft_model_state_dict(model, dict(init))
+    except RuntimeError as exc:
+        raise TrainingError(
+            f"the earlier adapter's LoRA weights do not fit (use its rank and target modules): {exc}"
+        ) from None
+    missing = [k for k in loaded.missing_keys if "lora_" in k]
+    if missing or loaded.unexpected_keys:
+        raise TrainingError(
+            "the earlier adapter adapts other modules than this run "
+            f"({len(missing)} missing, {len(loaded.unexpected_keys)} unexpected); use its target modules."
+        )
+
+
 def _save_checkpoint(path: Path, state: dict[str, Any]) -> None:
     partial = path.with_suffix(".partial")
     torch.save(state, partial)
@@ -117,10 +138,16 @@ def train_lora(
     work_dir: Path,
     *,
     replay: Sequence[str] = (),
+    init: Mapping[str, torch.Tensor] | None = None,
     progress: bool = True,
     on_step: OnStep | None = None,
 ) -> TrainResult:
-    """Train a LoRA adapter on ``texts`` (resuming from ``work_dir``'s checkpoint of this same run)."""
+    """Train a LoRA adapter on ``texts`` (resuming from ``work_dir``'s checkpoint of this same run).
+
+    ``init`` starts from an earlier adapter's LoRA weights (peft's saved keys), so a second fact
+    set is learnt on top of a first; ``replay`` texts (general text, or the first set's
+    restatements) are mixed into every batch at ``config.replay_ratio`` against forgetting.
+    """
     if not texts:
         raise TrainingError("no training texts; the fact set produced nothing to train on.")
     device = "cuda" if torch.cuda.is_available() else "cpu"
@@ -137,10 +164,12 @@ def train_lora(
         model = get_peft_model(base, lora)
     except ValueError as exc:
         raise TrainingError(f"LoRA cannot be applied: {exc}") from exc
+    if init:
+        _load_init(model, init)
     trainable = [p for p in model.parameters() if p.requires_grad]
     optimiser = torch.optim.AdamW(trainable, lr=config.learning_rate, weight_decay=0.0)
     total = math.ceil(len(texts) / config.batch_size) * config.epochs
-    key = _run_key(config, texts, replay)
+    key = _run_key(config, texts, replay, init or {})
     work_dir.mkdir(parents=True, exist_ok=True)
     checkpoint = work_dir / CHECKPOINT
     start, losses, elapsed = 0, [], 0.0
