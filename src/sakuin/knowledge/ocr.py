@@ -36,6 +36,11 @@ MAX_PIXELS = 400_000_000
 PDF_DPI = 300
 # Words Tesseract is less sure of than this (0-100) are noise (photographs, stains), not text.
 MIN_WORD_CONFIDENCE = 40
+# A line is kept when its words' mean confidence reaches this and it has two letters or digits;
+# a page is text only when its lines together reach MIN_PAGE_CONFIDENCE (photographs read as
+# scattered low-confidence fragments, real text as lines above 80).
+MIN_LINE_CONFIDENCE = 60.0
+MIN_PAGE_CONFIDENCE = 65.0
 # A horizontal reading this poor (mean confidence) is tried again as vertical Japanese.
 VERTICAL_RETRY_BELOW = 70.0
 MIN_PAGE_CHARS = 2
@@ -130,7 +135,7 @@ def load_image(path: Path | str, data: bytes) -> LoadedImage:
     """Decode ``data`` fully (a truncated file fails here, not halfway through OCR).
 
     An animated image gives its first frame and a huge one is scaled down; both say so in the
-    notes. Colour is dropped to greyscale, which is what Tesseract reads anyway.
+    notes. The result is RGB on white (transparency flattened), for OCR and the vision models alike.
     """
     from PIL import Image as PILImage
     from PIL import UnidentifiedImageError
@@ -163,24 +168,30 @@ def load_image(path: Path | str, data: bytes) -> LoadedImage:
 
 
 def _flattened(image: Image) -> Image:
-    """Greyscale on white: transparent pixels of a screenshot become paper, not black."""
+    """RGB on white: transparent pixels of a screenshot become paper, not black."""
     from PIL import Image as PILImage
 
     if image.mode in ("RGBA", "LA", "P", "PA"):
         rgba = image.convert("RGBA")
         paper = PILImage.new("RGBA", rgba.size, (255, 255, 255, 255))
-        return PILImage.alpha_composite(paper, rgba).convert("L")
-    return image.convert("L")
+        return PILImage.alpha_composite(paper, rgba).convert("RGB")
+    return image.convert("RGB")
 
 
 def read_page(image: Image) -> PageReading:
-    """Tesseract's lines of one page: horizontal jpn+eng, or vertical Japanese where that reads better."""
+    """Tesseract's lines of one page: horizontal jpn+eng, or vertical Japanese where that reads better.
+
+    No lines where the page reads as no text (a photograph, a blank or illegible scan).
+    """
     require_tesseract()
+    image = image.convert("L")
     reading = _tesseract_lines(image, LANGUAGES, psm=3)
     if reading.confidence < VERTICAL_RETRY_BELOW or reading.chars < MIN_PAGE_CHARS:
         vertical = _tesseract_lines(image, f"{VERTICAL}+eng", psm=5)
         if vertical.chars >= MIN_PAGE_CHARS and vertical.confidence > reading.confidence:
-            return vertical
+            reading = vertical
+    if reading.confidence < MIN_PAGE_CONFIDENCE:
+        return PageReading([], reading.languages, reading.size)
     return reading
 
 
@@ -204,7 +215,8 @@ def _tesseract_lines(image: Image, languages: str, *, psm: int) -> PageReading:
     for key, indices in grouped.items():
         text = join_words(normalise(data["text"][i]) for i in indices)
         confidence = sum(float(data["conf"][i]) for i in indices) / len(indices)
-        lines.append(OcrLine(text, line_boxes[key], confidence, key[:2]))
+        if confidence >= MIN_LINE_CONFIDENCE and sum(ch.isalnum() for ch in text) >= 2:
+            lines.append(OcrLine(text, line_boxes[key], confidence, key[:2]))
     return PageReading(lines, languages, image.size)
 
 
@@ -321,8 +333,7 @@ def parse_scanned_pdf(path: Path, data: bytes, pages: list[str], title: str) -> 
                 read.append(normalise(layer))
                 continue
             bitmap = pdf[number].render(scale=PDF_DPI / 72, grayscale=True)
-            image = _flattened(bitmap.to_pil())
-            read.append(read_page(image))
+            read.append(read_page(bitmap.to_pil()))
     finally:
         pdf.close()
     if sum(len(p.strip()) if isinstance(p, str) else p.chars for p in read) < MIN_PAGE_CHARS:

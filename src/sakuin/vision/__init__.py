@@ -1,0 +1,1 @@
+"""Image + language: detect what a prompt names, classify, read text, and ask about a picture."""

@@ -1,0 +1,332 @@
+"""A prompt in Japanese or English to the labels a fixed-vocabulary model knows, saying how.
+
+"野菜を検出して" and "detect the vegetables" both mean broccoli and carrot to the COCO detector.
+A curated table holds each label's Japanese and English names and a few hypernyms (vegetable,
+乗り物, 食器...), matched first; words the table lacks go to the multilingual embedder, which maps
+a word to the nearest label only when it is both close and clearly closer than the runner-up
+(its similarities between unrelated words are high, ~0.83, so closeness alone proves nothing).
+A word that maps nowhere is reported with its nearest labels, never silently dropped.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+
+import fugashi
+import numpy as np
+
+from sakuin.embeddings.base import Embedder
+
+COCO_LABELS = (
+    "person", "bicycle", "car", "motorcycle", "airplane", "bus", "train", "truck", "boat", "traffic light",
+    "fire hydrant", "stop sign", "parking meter", "bench", "bird", "cat", "dog", "horse", "sheep", "cow",
+    "elephant", "bear", "zebra", "giraffe", "backpack", "umbrella", "handbag", "tie", "suitcase", "frisbee",
+    "skis", "snowboard", "sports ball", "kite", "baseball bat", "baseball glove", "skateboard", "surfboard",
+    "tennis racket", "bottle", "wine glass", "cup", "fork", "knife", "spoon", "bowl", "banana", "apple",
+    "sandwich", "orange", "broccoli", "carrot", "hot dog", "pizza", "donut", "cake", "chair", "couch",
+    "potted plant", "bed", "dining table", "toilet", "tv", "laptop", "mouse", "remote", "keyboard",
+    "cell phone", "microwave", "oven", "toaster", "sink", "refrigerator", "book", "clock", "vase",
+    "scissors", "teddy bear", "hair drier", "toothbrush",
+)  # fmt: skip
+
+# Each COCO label's Japanese names (the first is shown) and English synonyms beside its own name.
+NAMES: dict[str, tuple[str, ...]] = {
+    "person": ("人", "人物", "人間", "ひと", "男性", "女性", "子供", "子ども", "宇宙飛行士",
+               "people", "human", "man", "woman", "child", "kid", "boy", "girl", "astronaut",
+               "pedestrian", "skateboarder"),
+    "bicycle": ("自転車", "チャリ", "bike"),
+    "car": ("車", "自動車", "乗用車", "クルマ", "automobile", "taxi"),
+    "motorcycle": ("バイク", "オートバイ", "motorbike", "scooter"),
+    "airplane": ("飛行機", "航空機", "plane", "aeroplane", "aircraft", "jet"),
+    "bus": ("バス",),
+    "train": ("電車", "列車", "新幹線", "railway"),
+    "truck": ("トラック", "lorry"),
+    "boat": ("船", "ボート", "ship"),
+    "traffic light": ("信号", "信号機", "traffic signal"),
+    "fire hydrant": ("消火栓", "hydrant"),
+    "stop sign": ("一時停止標識", "止まれ"),
+    "parking meter": ("パーキングメーター",),
+    "bench": ("ベンチ",),
+    "bird": ("鳥", "とり"),
+    "cat": ("猫", "ねこ", "ネコ", "子猫", "kitten", "kitty"),
+    "dog": ("犬", "いぬ", "イヌ", "子犬", "puppy"),
+    "horse": ("馬", "うま"),
+    "sheep": ("羊", "ひつじ"),
+    "cow": ("牛", "うし", "cattle"),
+    "elephant": ("象", "ゾウ"),
+    "bear": ("熊", "クマ"),
+    "zebra": ("シマウマ",),
+    "giraffe": ("キリン",),
+    "backpack": ("リュック", "リュックサック", "バックパック", "rucksack"),
+    "umbrella": ("傘", "かさ"),
+    "handbag": ("ハンドバッグ", "かばん", "鞄", "バッグ", "purse", "bag"),
+    "tie": ("ネクタイ", "necktie"),
+    "suitcase": ("スーツケース", "luggage"),
+    "frisbee": ("フリスビー",),
+    "skis": ("スキー", "ski"),
+    "snowboard": ("スノーボード",),
+    "sports ball": ("ボール", "ball", "football", "soccer ball", "basketball"),
+    "kite": ("凧", "たこ"),
+    "baseball bat": ("バット", "bat"),
+    "baseball glove": ("グローブ", "グラブ", "glove"),
+    "skateboard": ("スケートボード", "スケボー"),
+    "surfboard": ("サーフボード",),
+    "tennis racket": ("ラケット", "テニスラケット", "racket"),
+    "bottle": ("瓶", "ボトル", "ペットボトル"),
+    "wine glass": ("ワイングラス", "グラス", "glass"),
+    "cup": ("カップ", "コップ", "湯呑み", "マグカップ", "マグ", "コーヒーカップ",
+            "mug", "teacup", "coffee cup"),
+    "fork": ("フォーク",),
+    "knife": ("ナイフ", "包丁"),
+    "spoon": ("スプーン",),
+    "bowl": ("ボウル", "お椀", "丼", "茶碗"),
+    "banana": ("バナナ",),
+    "apple": ("りんご", "リンゴ", "林檎"),
+    "sandwich": ("サンドイッチ",),
+    "orange": ("オレンジ", "みかん"),
+    "broccoli": ("ブロッコリー",),
+    "carrot": ("にんじん", "人参", "ニンジン"),
+    "hot dog": ("ホットドッグ", "hotdog"),
+    "pizza": ("ピザ",),
+    "donut": ("ドーナツ", "doughnut"),
+    "cake": ("ケーキ",),
+    "chair": ("椅子", "いす", "イス", "チェア"),
+    "couch": ("ソファ", "ソファー", "sofa"),
+    "potted plant": ("観葉植物", "鉢植え", "植木", "plant", "houseplant"),
+    "bed": ("ベッド",),
+    "dining table": ("テーブル", "食卓", "机", "table", "desk"),
+    "toilet": ("トイレ", "便器"),
+    "tv": ("テレビ", "television", "monitor", "screen"),
+    "laptop": ("ノートパソコン", "パソコン", "ノートPC", "notebook", "computer", "pc"),
+    "mouse": ("マウス",),
+    "remote": ("リモコン", "remote control"),
+    "keyboard": ("キーボード",),
+    "cell phone": ("携帯電話", "スマホ", "スマートフォン", "携帯", "phone", "smartphone", "mobile phone"),
+    "microwave": ("電子レンジ", "レンジ", "microwave oven"),
+    "oven": ("オーブン",),
+    "toaster": ("トースター",),
+    "sink": ("流し", "シンク", "洗面台"),
+    "refrigerator": ("冷蔵庫", "fridge"),
+    "book": ("本", "書籍", "ほん"),
+    "clock": ("時計", "とけい", "watch"),
+    "vase": ("花瓶",),
+    "scissors": ("はさみ", "ハサミ", "鋏"),
+    "teddy bear": ("ぬいぐるみ", "テディベア"),
+    "hair drier": ("ドライヤー", "hair dryer", "hairdryer"),
+    "toothbrush": ("歯ブラシ",),
+}  # fmt: skip
+
+# Words for a kind of thing, each to the labels it covers (curated: an embedder cannot know that a
+# carrot is a vegetable and a banana is not).
+HYPERNYMS: dict[tuple[str, ...], tuple[str, ...]] = {
+    ("vegetable", "veggie", "野菜", "やさい"): ("broccoli", "carrot"),
+    ("fruit", "果物", "くだもの", "フルーツ"): ("banana", "apple", "orange"),
+    ("vehicle", "乗り物", "車両", "のりもの", "transport"): (
+        "bicycle", "car", "motorcycle", "airplane", "bus", "train", "truck", "boat"),
+    ("animal", "動物", "生き物", "どうぶつ", "pet", "ペット"): (
+        "bird", "cat", "dog", "horse", "sheep", "cow", "elephant", "bear", "zebra", "giraffe"),
+    ("food", "食べ物", "食べもの", "料理", "食品", "たべもの"): (
+        "banana", "apple", "sandwich", "orange", "broccoli", "carrot", "hot dog", "pizza", "donut", "cake"),
+    ("sweets", "dessert", "お菓子", "スイーツ", "デザート"): ("donut", "cake"),
+    ("furniture", "家具"): ("chair", "couch", "bed", "dining table", "bench"),
+    ("tableware", "dishes", "cutlery", "食器", "カトラリー"): (
+        "cup", "fork", "knife", "spoon", "bowl", "wine glass", "bottle"),
+    ("drink", "飲み物", "beverage"): ("cup", "bottle", "wine glass"),
+    ("electronics", "device", "gadget", "電子機器", "機器", "デバイス"): (
+        "tv", "laptop", "mouse", "remote", "keyboard", "cell phone"),
+    ("appliance", "家電", "家電製品"): ("microwave", "oven", "toaster", "refrigerator", "tv", "hair drier"),
+    ("sports equipment", "sport", "スポーツ用品", "運動用具"): (
+        "frisbee", "skis", "snowboard", "sports ball", "kite", "baseball bat", "baseball glove",
+        "skateboard", "surfboard", "tennis racket"),
+    ("bag", "バッグ類", "荷物"): ("backpack", "handbag", "suitcase"),
+}  # fmt: skip
+EVERYTHING = frozenset({"everything", "anything", "object", "objects", "thing", "things", "何でも",
+                        "なんでも", "全部", "すべて", "全て", "物体", "もの", "物"})  # fmt: skip
+
+# English words of a request that name no object ("detect the ... in this picture").
+STOPWORDS = frozenset(
+    {
+        "a", "an", "the", "all", "any", "every", "some", "each", "of", "in", "on", "at", "to", "for",
+        "from", "with", "and", "or", "this", "that", "these", "those", "there", "here", "is", "are", "be",
+        "it", "its", "me", "my", "our", "please", "can", "could", "would", "you", "find", "detect", "show",
+        "locate", "mark", "highlight", "draw", "box", "boxes", "around", "where", "which", "what", "how",
+        "many", "count", "look", "see", "picture", "image", "photo", "photograph", "label", "labels",
+        "identify", "spot", "point", "out", "get", "give", "list", "tell", "them", "their", "one", "ones",
+        "do", "does",
+    }
+)  # fmt: skip
+# Japanese nouns of a request that name no object ("この写真の中の...を検出して").
+JA_STOPWORDS = frozenset(
+    {
+        "写真", "画像", "中", "検出", "全部", "物体", "何", "なに", "上", "下", "左", "右", "数",
+        "枚", "個", "ここ", "そこ", "どこ",
+        "箇所", "場所", "位置", "枠", "結果", "一覧", "認識", "表示", "確認", "種類", "部分",
+    }
+)  # fmt: skip
+# Embedding fallback: map only when close and clearly closer than the second-nearest label.
+MIN_SIMILARITY = 0.885
+MIN_MARGIN = 0.03
+SURE_SIMILARITY = 0.92
+
+
+@dataclass(frozen=True)
+class TermMapping:
+    """One word of the prompt and the labels it became (``via``: table, hypernym or embedder)."""
+
+    term: str
+    labels: tuple[str, ...]
+    via: str
+    score: float | None = None
+
+
+@dataclass(frozen=True)
+class Unmapped:
+    """A word of the prompt that names no label, with the labels nearest to it."""
+
+    term: str
+    nearest: tuple[tuple[str, float], ...]
+
+
+@dataclass(frozen=True)
+class LabelMapping:
+    """What a prompt asks for in a model's label set, and how each word got there."""
+
+    prompt: str
+    labels: tuple[str, ...]
+    terms: tuple[TermMapping, ...] = ()
+    unmapped: tuple[Unmapped, ...] = ()
+    everything: bool = False
+
+    def explain(self) -> str:
+        """One line per word, as the CLI and the Vision page say it."""
+        lines = [f"{t.term} → {', '.join(t.labels)} ({t.via})" for t in self.terms]
+        if self.everything:
+            lines.append("every label (the prompt names no particular object)")
+        for miss in self.unmapped:
+            near = ", ".join(f"{label} {score:.2f}" for label, score in miss.nearest)
+            lines.append(f"{miss.term}: no known label; nearest: {near}")
+        return "\n".join(lines)
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "prompt": self.prompt,
+            "labels": list(self.labels),
+            "everything": self.everything,
+            "terms": [{"term": t.term, "labels": list(t.labels), "via": t.via, "score": t.score}
+                      for t in self.terms],
+            "unmapped": [{"term": u.term, "nearest": [{"label": n, "similarity": s} for n, s in u.nearest]}
+                         for u in self.unmapped],
+        }  # fmt: skip
+
+
+@cache
+def _table(labels: tuple[str, ...]) -> dict[str, tuple[tuple[str, ...], str]]:
+    """Lower-cased name → (labels, how) for the given label set."""
+    table: dict[str, tuple[tuple[str, ...], str]] = {}
+    for words, covered in HYPERNYMS.items():
+        kept = tuple(label for label in covered if label in labels)
+        for word in words:
+            if kept:
+                table[word.lower()] = (kept, "hypernym")
+    for label in labels:
+        for name in (label, *NAMES.get(label, ())):
+            table[name.lower()] = ((label,), "table")
+    return table
+
+
+class LabelMapper:
+    """Prompts to the labels of one fixed label set (COCO-80 by default)."""
+
+    def __init__(self, embedder: Embedder | None, labels: Sequence[str] = COCO_LABELS) -> None:
+        self.embedder = embedder
+        self.labels = tuple(labels)
+        self.table = _table(self.labels)
+        self._vectors: np.ndarray | None = None
+
+    def map(self, prompt: str) -> LabelMapping:
+        """The labels ``prompt`` names; every word is accounted for in the result."""
+        text = unicodedata.normalize("NFKC", prompt).lower().strip()
+        terms: list[TermMapping] = []
+        english = self._take_english_names(re.sub(r"[^\x00-\x7f]", " ", text), terms)
+        words = [w for w in re.findall(r"[a-z][a-z'-]*", english) if w not in STOPWORDS]
+        for compound in japanese_nouns(text):
+            if compound in self.table:
+                labels, via = self.table[compound]
+                terms.append(TermMapping(compound, labels, via))
+            elif compound not in JA_STOPWORDS:
+                words.append(compound)
+        everything = not words and not terms
+        if any(w in EVERYTHING for w in words):
+            everything, words = True, [w for w in words if w not in EVERYTHING]
+        unmapped: list[Unmapped] = []
+        for word in words:
+            found = self._lookup(word)
+            if isinstance(found, TermMapping):
+                terms.append(found)
+            else:
+                unmapped.append(found)
+        labels = tuple(dict.fromkeys(label for term in terms for label in term.labels))
+        everything = everything and not labels and not unmapped
+        return LabelMapping(
+            prompt, self.labels if everything else labels, tuple(terms), tuple(unmapped), everything
+        )
+
+    def _take_english_names(self, text: str, terms: list[TermMapping]) -> str:
+        """Find the table's English names (plural or not) in ``text``, longest first; blank them out."""
+        for name in sorted((n for n in self.table if n.isascii() and " " in n), key=len, reverse=True):
+            match = re.search(rf"\b{re.escape(name)}(?:s|es)?\b", text)
+            if match:
+                labels, via = self.table[name]
+                terms.append(TermMapping(match.group(), labels, via))
+                text = text[: match.start()] + " " + text[match.end() :]
+        return text
+
+    def _lookup(self, word: str) -> TermMapping | Unmapped:
+        forms = (word, word.removesuffix("s"), word.removesuffix("es"), re.sub(r"ies$", "y", word))
+        for form in forms:
+            if form in self.table:
+                labels, via = self.table[form]
+                return TermMapping(word, labels, via)
+        return self._embedded(word)
+
+    def _embedded(self, word: str) -> TermMapping | Unmapped:
+        if self.embedder is None:
+            return Unmapped(word, ())
+        if self._vectors is None:
+            # each label's vector is the mean of its English name and its first Japanese name
+            names = [[label, NAMES.get(label, (label,))[0]] for label in self.labels]
+            flat = self.embedder.embed_queries([n for pair in names for n in pair])
+            paired = flat.reshape(len(self.labels), 2, -1).mean(axis=1)
+            self._vectors = paired / np.linalg.norm(paired, axis=1, keepdims=True)
+        similarity = self._vectors @ self.embedder.embed_queries([word])[0]
+        order = np.argsort(-similarity)
+        best, second = float(similarity[order[0]]), float(similarity[order[1]])
+        if best >= SURE_SIMILARITY or (best >= MIN_SIMILARITY and best - second >= MIN_MARGIN):
+            return TermMapping(word, (self.labels[order[0]],), "embedder", round(best, 3))
+        return Unmapped(word, tuple((self.labels[i], round(float(similarity[i]), 3)) for i in order[:5]))
+
+
+@cache
+def _tagger() -> fugashi.Tagger:
+    return fugashi.Tagger()
+
+
+NOUN_PARTS = frozenset({"名詞", "接尾辞", "接頭辞"})
+
+
+def japanese_nouns(text: str) -> list[str]:
+    """Runs of Japanese nouns (with their prefixes and suffixes: 宇宙+船) in ``text``, in order."""
+    runs: list[str] = []
+    current = ""
+    for word in _tagger()(text):
+        noun = word.feature.pos1 in NOUN_PARTS and not word.surface.isascii()
+        if noun:
+            current += word.surface
+        elif current:
+            runs.append(current)
+            current = ""
+    return [*runs, current] if current else runs
