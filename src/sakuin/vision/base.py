@@ -83,6 +83,14 @@ class TextLine:
     box: Box
     confidence: float
 
+    def to_json(self) -> dict[str, Any]:
+        b = self.box
+        return {
+            "text": self.text,
+            "box": [b.left, b.top, b.right, b.bottom],
+            "confidence": round(self.confidence, 1),
+        }
+
 
 @dataclass(frozen=True)
 class Answer:
