@@ -52,3 +52,11 @@ def test_see_refuses_anonymous_callers_and_files_that_are_no_image(live: LiveSer
     assert live.client().post("/api/see", files=files).status_code == 401
     reply = live.client("alice").post("/api/see", files=files)
     assert reply.status_code == 400 and "not an image" in reply.json()["error"]
+
+
+def test_the_vision_page_is_for_logged_in_users(live: LiveServer) -> None:
+    anonymous = live.client().get("/vision")
+    assert anonymous.status_code == 401 and 'id="login-form"' in anonymous.text
+    page = live.client("alice").get("/vision", params={"lang": "ja"})
+    assert page.status_code == 200 and 'id="vision-form"' in page.text and "何を探すか" in page.text
+    assert live.client().get("/static/vision.js").status_code == 200
