@@ -152,3 +152,23 @@ def test_a_huge_image_is_scaled_down_with_a_note(tmp_path: Path) -> None:
     assert "scaled down" in loaded.notes[0]
     with pytest.raises(ParseError, match="no readable text"):
         parse_file(path)
+
+
+def test_sakuin_ingest_reads_a_scan_and_reports_a_blank_one(tmp_path: Path) -> None:
+    import os
+    import subprocess
+
+    from tests.conftest import sakuin_command
+
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    render_page(POLICY_JA).save(folder / "policy.webp")
+    Image.new("L", (400, 300), 255).save(folder / "blank.tiff")
+    env = {**os.environ, "SAKUIN_DATA_DIR": str(tmp_path / "data"), "COLUMNS": "200"}
+    done = subprocess.run(
+        [*sakuin_command(), "ingest", str(folder), "--readers", "everyone"],
+        capture_output=True, text=True, env=env, timeout=300, check=False,
+    )  # fmt: skip
+    assert done.returncode == 1  # one file failed
+    assert "blank.tiff: no readable text" in done.stderr.replace("\n", "")
+    assert "1 added" in done.stdout + done.stderr
