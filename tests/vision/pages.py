@@ -63,3 +63,18 @@ def save_pdf(pages: list[Image.Image], path: Path) -> Path:
     """An image-only PDF (no text layer) of ``pages`` at 150 dpi."""
     pages[0].save(path, "PDF", resolution=150.0, save_all=True, append_images=pages[1:])
     return path
+
+
+def render_vertical(columns: list[str], *, font_px: int = 40) -> Image.Image:
+    """Japanese written top to bottom, columns from right to left (縦書き)."""
+    font = ImageFont.truetype(str(FONT), font_px)
+    step = int(font_px * 1.15)
+    height = font_px * 3 + step * max(len(c) for c in columns)
+    width = font_px * 3 + int(font_px * 1.8) * len(columns)
+    page = Image.new("L", (width, height), 255)
+    draw = ImageDraw.Draw(page)
+    for i, column in enumerate(columns):
+        x = width - font_px * 2 - int(font_px * 1.8) * i
+        for j, char in enumerate(column):
+            draw.text((x, font_px + step * j), char, font=font, fill=0)
+    return page

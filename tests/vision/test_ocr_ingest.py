@@ -19,7 +19,7 @@ from sakuin.knowledge.workspace import KnowledgeBase
 from sakuin.models.llama_cpp import LlamaCppModel
 from sakuin.write import write
 from tests.knowledge.conftest import open_kb
-from tests.vision.pages import POLICY_JA, ink_boxes, render_page, save_pdf
+from tests.vision.pages import POLICY_JA, ink_boxes, render_page, render_vertical, save_pdf
 
 QUERY = "在宅勤務は週何日まで認められますか？"
 
@@ -172,3 +172,12 @@ def test_sakuin_ingest_reads_a_scan_and_reports_a_blank_one(tmp_path: Path) -> N
     assert done.returncode == 1  # one file failed
     assert "blank.tiff: no readable text" in done.stderr.replace("\n", "")
     assert "1 added" in done.stdout + done.stderr
+
+
+def test_vertical_japanese_is_read_top_to_bottom(tmp_path: Path) -> None:
+    path = tmp_path / "tategaki.png"
+    render_vertical(["在宅勤務は週三日まで認められます", "申請は前日までに上長へ提出する"]).save(path)
+    [document] = parse_file(path)
+    assert "在宅勤務は週三日まで認められます" in document.text
+    assert document.text.index("在宅") < document.text.index("申請")  # right column first
+    assert document.metadata["ocr"] == "tesseract jpn_vert+eng"
