@@ -57,11 +57,7 @@ def see(
     result["boxed_png"] = "data:image/png;base64," + base64.b64encode(boxed).decode("ascii")
     if classify:
         classes = vision.classify(loaded.image, prompt)
-        result["classes"] = {
-            "model": classes.model,
-            "label_set": classes.label_set,
-            "labels": [{"label": c.label, "score": round(c.score, 3)} for c in classes.labels],
-        }
+        result["classes"] = classes.to_json()
     if read:
         result["text"] = [line.to_json() for line in vision.read(loaded.image)]
     return result

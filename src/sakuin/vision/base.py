@@ -74,6 +74,13 @@ class Classes:
     label_set: str  # e.g. "ImageNet-1k (fixed; 3 of 1000 classes asked for)"
     mapping: LabelMapping | None = None
 
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "model": self.model,
+            "label_set": self.label_set,
+            "labels": [{"label": c.label, "score": round(c.score, 3)} for c in self.labels],
+        }
+
 
 @dataclass(frozen=True)
 class TextLine:

@@ -86,11 +86,7 @@ def see(
             result["boxed"] = str(out_path)
     if classify:
         classes = model.classify(loaded.image, "" if ask else prompt)
-        result["classes"] = {
-            "model": classes.model,
-            "label_set": classes.label_set,
-            "labels": [{"label": c.label, "score": round(c.score, 3)} for c in classes.labels],
-        }
+        result["classes"] = classes.to_json()
     if read:
         result["text"] = [t.to_json() for t in model.read(loaded.image)]
     if as_json:
