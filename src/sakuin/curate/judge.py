@@ -1,7 +1,7 @@
 """The quality judge: a rubric read by a classification engine, one forward pass per text.
 
-``score`` gives every grade's probability from the log-likelihood of its name after the prompt
-(calibrated against a content-free input, as classification is); ``distill`` trains a light head
+``score`` gives every grade's probability from the log-likelihood of its name after the prompt;
+``distill`` trains a light head
 on the grades the model gave a sample and grades the rest from cheap features, asking the model
 where the head is unsure. Both are :mod:`sakuin.classify` engines over :meth:`Rubric.task`; the
 judge only turns their probabilities into a quality. A text that cannot be judged (it overflows
@@ -47,8 +47,13 @@ class Judge:
 
     @classmethod
     def build(cls, model: LanguageModel, rubric: Rubric, options: EngineOptions | None = None) -> Judge:
-        """A judge over ``model``; ``options`` pick the engine (default ``score``, calibrated)."""
-        options = options or EngineOptions("score")
+        """A judge over ``model``; ``options`` pick the engine (default ``score``, uncalibrated).
+
+        Classification divides out the grades' probabilities for a content-free input; for judging
+        that hurt: with Gemma 3 270M and the educational rubric, ROC-AUC against navigation pages
+        0.96 calibrated vs 1.00 not, mojibake 0.49 vs 0.76 (12 JSQuAD paragraphs per junk kind).
+        """
+        options = options or EngineOptions("score", calibrate=False)
         if options.engine not in ("score", "distill"):
             raise CurateError(f"the judge runs on score or distill, not '{options.engine}'.")
         return cls(rubric, build_engine(model, rubric.task(), options))

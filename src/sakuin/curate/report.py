@@ -26,8 +26,9 @@ EXAMPLES = 3  # records shown on each side of a threshold, and removed records s
 SNIPPET = 160  # characters of a record's text shown in an example
 
 
-def build_report(result: PipelineResult, text_field: str) -> dict[str, Any]:
+def build_report(result: PipelineResult) -> dict[str, Any]:
     """The report of a run as plain data (see the module docstring)."""
+    text_field = result.spec.text_field
     steps = []
     for position, (spec, step, stats) in enumerate(
         zip(result.spec.steps, result.steps, result.stats, strict=True)

@@ -178,7 +178,7 @@ def build_step(spec: StepSpec, models: Models) -> Step:
         params = spec.params
         options = EngineOptions(
             params.get("engine", "score"),
-            calibrate=bool(params.get("calibrate", True)),
+            calibrate=bool(params.get("calibrate", False)),
             features=params.get("features", "embeddings"),
             sample=int(params.get("sample", 500)),
             margin=float(params.get("margin", 0.2)),
