@@ -14,6 +14,7 @@ from sakuin.config import Settings
 from sakuin.embeddings import load_embedder
 from sakuin.errors import ConfigError
 from sakuin.knowledge.ocr import LoadedImage, load_image
+from sakuin.knowledge.parse import ParseError
 from sakuin.terminal import err, out, settings_of
 from sakuin.vision.base import Detections, VisionModel
 from sakuin.vision.draw import draw_boxes
@@ -34,8 +35,6 @@ def vision_model(settings: Settings, vlm_url: str | None, vlm_model: str | None)
 
 def open_image(path: Path) -> LoadedImage:
     """An image file for the vision models (the same checks as ingest: type, truncation, size)."""
-    from sakuin.knowledge.parse import ParseError
-
     if not path.is_file():
         raise ParseError(f"{path}: no such file.")
     return load_image(path, path.read_bytes())

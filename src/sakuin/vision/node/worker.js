@@ -45,7 +45,6 @@ function write(message) {
 
 async function main() {
   const server = await serveModels();
-  const threads = Number(process.env.SAKUIN_VISION_THREADS || 0);
   const human = new Human({
     backend: 'wasm',
     wasmPath: wasmDir,
@@ -63,7 +62,6 @@ async function main() {
     segmentation: { enabled: false },
     object: { enabled: true, modelPath: 'centernet.json', minConfidence: 0.2, iouThreshold: 0.4, maxDetected: 50 },
   });
-  if (threads > 0) human.tf.wasm?.setThreadsCount?.(threads);
   await human.load();
   await human.tf.ready();
   write({ ready: true, backend: human.tf.getBackend(), human: human.version, tfjs: human.tf.version_core });
