@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -11,12 +13,22 @@ from sakuin.memorize.fictional import fictional_facts
 from sakuin.memorize.paraphrase import (
     HeldOutLeakError,
     TrainingText,
+    candidates,
     check_held_out,
     dedupe,
     paraphrases,
     training_texts,
 )
 from sakuin.memorize.relations import CATALOGUE, FRAMES, relation
+from sakuin.memorize.rewrites import (
+    acceptable,
+    filter_rewrites,
+    held_out_parts,
+    model_rewrites,
+    rewrite_all,
+    rewrite_prompt,
+)
+from tests.memorize.conftest import FACTS
 
 
 def test_held_out_questions_never_occur_in_training_data() -> None:
@@ -61,3 +73,47 @@ def test_near_duplicates_are_removed_and_distinct_texts_kept() -> None:
         "榊瀬遥真は金沢で生まれた。",
     ]
     assert dedupe(texts) == [texts[0], texts[2], texts[3]]
+
+
+def test_model_rewrites_are_filtered_like_templates_and_never_hold_a_question() -> None:
+    fact = FACTS[0]  # Valmor Tarven, birthplace, Porto
+    written = [
+        "Porto was where the young Valmor Tarven first saw the light of day.",  # kept
+        "Valmor Tarven was born in Porto.",  # a template restatement
+        "Porto was where the young Valmor Tarven first saw the light of day!",  # near-duplicate
+        "Valmor Tarven was born in Lisbon.",  # not the fact
+        "Q: Where was Valmor Tarven born? Porto.",  # a held-out question
+        "Where was Valmor Tarven born? In Porto, people say.",  # half of one
+        "Is Valmor Tarven from Porto?",  # a question, not a statement
+    ]
+    found = filter_rewrites(written, fact)
+    assert found.kept == [written[0]] and found.dropped == len(written) - 1
+    texts = [t.text for t in training_texts([fact], 3, rewrites={0: found.kept})]
+    assert written[0] in texts and len(set(texts)) == 3
+    with pytest.raises(HeldOutLeakError):  # and the whole training set is checked again in code
+        training_texts([fact], 3, rewrites={0: [written[4]]})
+
+
+def test_the_model_writes_rewrites_and_only_acceptable_ones_are_kept(tiny_base: Path) -> None:
+    from sakuin.models.transformers import TransformersModel
+
+    model = TransformersModel.load(tiny_base, tiny_base, name="tiny", context_length=512)
+    kept, dropped = rewrite_all(model, FACTS[:2], 2)
+    assert sorted(kept) == [0, 1] and sum(map(len, kept.values())) + dropped == 4
+    for index, texts in kept.items():
+        held_out = held_out_parts(FACTS[index])
+        assert all(acceptable(t, FACTS[index], held_out) for t in texts)
+    prompt = rewrite_prompt("榊瀬遥真は金沢で生まれた。", "ja")
+    assert prompt.endswith("文： 榊瀬遥真は金沢で生まれた。\n書き換え：")
+
+
+@pytest.mark.slow
+def test_gemma_rewrites_state_the_fact_in_new_words(gemma_hf: Any) -> None:
+    for fact in FACTS[:2]:  # English and Japanese
+        found = model_rewrites(gemma_hf, fact, 2)
+        assert len(found.kept) + found.dropped == 2
+        templates = set(candidates(fact))
+        for text in found.kept:
+            assert fact.subject in text and fact.object in text and text not in templates
+            for question in relation(fact.relation).forms[fact.lang].questions:
+                assert question.prompt.split("\n")[0].format(s=fact.subject) not in text

@@ -8,6 +8,7 @@ adapter is either whole or absent, and an existing one is never overwritten.
 
 from __future__ import annotations
 
+import errno
 import json
 import shutil
 from collections.abc import Callable
@@ -15,6 +16,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from safetensors import SafetensorError
 
 from sakuin.config import Settings
 from sakuin.errors import SakuinError
@@ -64,6 +67,19 @@ class Manifest:
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
+
+
+_NO_SPACE = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+
+
+def write_failure(exc: BaseException) -> str:
+    """Why a write failed, in words: a full disk (or a file-size limit) named as such."""
+    if isinstance(exc, OSError) and exc.errno in _NO_SPACE:
+        return f"not enough disk space: {exc.strerror}"
+    text = str(exc)
+    if any(s in text for s in ("No space left", "File too large", "Disk quota", "write failed")):
+        return f"not enough disk space? {text.splitlines()[0][:200]}"
+    return text
 
 
 def adapter_name(name: str) -> str:
@@ -145,10 +161,11 @@ class AdapterRegistry:
             (partial / MANIFEST).write_text(
                 json.dumps(manifest.to_json(), ensure_ascii=False, indent=2), encoding="utf-8"
             )
-        except OSError as exc:
+        except (OSError, RuntimeError, SafetensorError) as exc:  # torch and safetensors wrap OS errors
             shutil.rmtree(partial, ignore_errors=True)
             raise AdapterError(
-                f"could not save adapter '{manifest.name}' ({exc}); nothing was saved."
+                f"could not save adapter '{manifest.name}' ({write_failure(exc)}); nothing was saved "
+                "and every other adapter is as it was."
             ) from None
         partial.rename(target)
         return target

@@ -78,6 +78,9 @@ def train_command(
     arm: Annotated[
         str, typer.Option(help="diverse: N distinct restatements; repeated: one, N times.")
     ] = "diverse",
+    rewrites: Annotated[
+        int, typer.Option(min=0, help="Restatements per fact the model writes (filtered) besides templates.")
+    ] = 0,
     rank: Annotated[int, typer.Option(min=1)] = 16,
     alpha: Annotated[int, typer.Option(min=1)] = 32,
     targets: Annotated[str, typer.Option(help="Comma-separated module names LoRA adapts.")] = ",".join(
@@ -125,7 +128,7 @@ def train_command(
     general = (
         [line for line in replay.read_text(encoding="utf-8").splitlines() if line.strip()] if replay else []
     )
-    lesson = Lesson(paraphrases, arm)  # type: ignore[arg-type]
+    lesson = Lesson(paraphrases, arm, rewrites)  # type: ignore[arg-type]
     manifest = teach(
         settings_of(ctx),
         _kb(ctx),

@@ -10,8 +10,9 @@ compared with and without diversity.
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from itertools import zip_longest
 from typing import Literal
 
 from datasketch import MinHash, MinHashLSH
@@ -68,12 +69,17 @@ def candidates(fact: Fact, seed: int = 0) -> list[str]:
     return dedupe(texts)
 
 
-def paraphrases(fact: Fact, n: int, *, arm: Arm = "diverse", seed: int = 0) -> list[str]:
+def paraphrases(
+    fact: Fact, n: int, *, arm: Arm = "diverse", seed: int = 0, rewrites: Sequence[str] = ()
+) -> list[str]:
     """``n`` training texts for ``fact``: distinct restatements, or the first one ``n`` times.
 
-    When fewer than ``n`` distinct restatements exist, the diverse arm cycles through them.
+    ``rewrites`` (model-written, already filtered) alternate with the template restatements
+    after the first. When fewer than ``n`` distinct texts exist, the diverse arm cycles through them.
     """
-    pool = candidates(fact, seed)
+    templates = candidates(fact, seed)
+    mixed = [t for pair in zip_longest(templates[1:], rewrites) for t in pair if t is not None]
+    pool = dedupe([templates[0], *mixed])
     if arm == "repeated":
         return [pool[0]] * n
     return [pool[i % len(pool)] for i in range(n)]
@@ -98,13 +104,19 @@ def check_held_out(texts: Sequence[TrainingText], facts: Sequence[Fact]) -> None
 
 
 def training_texts(
-    facts: Sequence[Fact], n: int, *, arm: Arm = "diverse", seed: int = 0
+    facts: Sequence[Fact],
+    n: int,
+    *,
+    arm: Arm = "diverse",
+    seed: int = 0,
+    rewrites: Mapping[int, Sequence[str]] | None = None,
 ) -> list[TrainingText]:
-    """``n`` texts per fact, checked against the held-out questions."""
+    """``n`` texts per fact (with its model-written ``rewrites``), checked against the held-out questions."""
+    extra = rewrites or {}
     texts = [
         TrainingText(text, index)
         for index, fact in enumerate(facts)
-        for text in paraphrases(fact, n, arm=arm, seed=seed)
+        for text in paraphrases(fact, n, arm=arm, seed=seed, rewrites=extra.get(index, ()))
     ]
     check_held_out(texts, facts)
     return texts

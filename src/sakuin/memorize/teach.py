@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from sakuin.memorize.facts import Fact, check_consistent, fact_set_hash
 from sakuin.memorize.options import TrainConfig
 from sakuin.memorize.paraphrase import Arm, training_texts
 from sakuin.memorize.permissions import check_trainer_reads, governing_documents
+from sakuin.memorize.rewrites import rewrite_all
 from sakuin.memorize.train import OnStep, TrainResult, train_lora
 from sakuin.memorize.use import check_base, usable_manifest
 
@@ -30,6 +32,7 @@ class Lesson:
 
     paraphrases: int = 10
     arm: Arm = "diverse"
+    rewrites: int = 0  # restatements per fact the model writes, filtered, alongside the templates
 
 
 def teach(
@@ -65,7 +68,11 @@ def teach(
     earlier = adapters.facts(parent.name) if parent else []
     check_consistent([*earlier, *facts])
     check_trainer_reads(facts, owner, kb.store)
-    texts = [t.text for t in training_texts(facts, lesson.paraphrases, arm=lesson.arm, seed=config.seed)]
+    written, dropped = _rewrites(settings, facts, lesson, config.seed, progress)
+    texts = [
+        t.text
+        for t in training_texts(facts, lesson.paraphrases, arm=lesson.arm, seed=config.seed, rewrites=written)
+    ]
     if replay_previous:
         if not earlier:
             raise AdapterError("--replay-previous replays the adapter named by --on-top-of; name one.")
@@ -91,6 +98,9 @@ def teach(
             **config.to_json(),
             "paraphrases": lesson.paraphrases,
             "arm": lesson.arm,
+            "rewrites": lesson.rewrites,
+            "rewrites_kept": sum(map(len, written.values())),
+            "rewrites_dropped": dropped,
             "on_top_of": parent.name if parent else None,
             "replay_texts": len(replay),
             "replay_previous": replay_previous,
@@ -102,6 +112,20 @@ def teach(
     adapters.save(manifest, [*earlier, *facts], lambda folder: _save_weights(result, folder))
     shutil.rmtree(work, ignore_errors=True)
     return manifest
+
+
+def _rewrites(
+    settings: Settings, facts: Sequence[Fact], lesson: Lesson, seed: int, progress: bool
+) -> tuple[dict[int, list[str]], int]:
+    """The base model's filtered rewrites of each fact (none unless the lesson asks for them)."""
+    if not lesson.rewrites:
+        return {}, 0
+    from sakuin.memorize.evaluate import base_language_model
+    from sakuin.terminal import err
+
+    model = base_language_model(settings)
+    with err.status("the model is rewriting the facts…") if progress else nullcontext():
+        return rewrite_all(model, facts, lesson.rewrites, seed=seed)
 
 
 def _parent(settings: Settings, kb: KnowledgeBase, name: str, owner: str, base: BaseModel) -> Manifest:

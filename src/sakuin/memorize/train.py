@@ -10,6 +10,7 @@ a kill while saving leaves the previous one whole.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import math
 import os
@@ -28,6 +29,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from transformers import AutoModelForCausalLM, AutoTokenizer, PreTrainedTokenizerBase
 
 from sakuin.errors import SakuinError
+from sakuin.memorize.adapters import write_failure
 from sakuin.memorize.options import TrainConfig
 
 CHECKPOINT = "checkpoint.pt"
@@ -126,8 +128,18 @@ def _load_init(model: PeftModel, init: Mapping[str, torch.Tensor]) -> None:
 
 
 def _save_checkpoint(path: Path, state: dict[str, Any]) -> None:
+    """Write the checkpoint beside the previous one and swap it in; on failure keep the previous."""
     partial = path.with_suffix(".partial")
-    torch.save(state, partial)
+    buffer = io.BytesIO()
+    torch.save(state, buffer)  # in memory first: a plain write reports a full disk by its errno
+    try:
+        partial.write_bytes(buffer.getbuffer())
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise TrainingError(
+            f"could not save the checkpoint of step {state['step']} ({write_failure(exc)}); "
+            f"the previous checkpoint in {path.parent} is kept: free space and run again to resume."
+        ) from None
     os.replace(partial, path)
 
 
