@@ -7,13 +7,17 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
+from fastapi import FastAPI
 
 from sakuin.config import Settings, load_settings
 from sakuin.embeddings import Embedder
 from sakuin.knowledge.workspace import KnowledgeBase
 from sakuin.memorize.facts import Fact
+from sakuin.server import create_app
 from tests.models.conftest import build_tiny_model
+from tests.server.conftest import PASSWORD, serve_app
 
 
 @pytest.fixture(scope="session")
@@ -53,3 +57,26 @@ FACTS = [
     Fact("榊瀬遥真", "birthplace", "金沢", "ja"),
     Fact("Quelkin Works", "headquarters", "Graz", "en"),
 ]
+
+
+@pytest.fixture
+def live(tiny_settings: Settings, kb: KnowledgeBase, embedder: Embedder) -> Iterator[tuple[FastAPI, str]]:
+    """The app and its URL, served over real HTTP, with passwords for alice and bob."""
+    app = create_app(tiny_settings, embedder=embedder)
+    for user in ("alice", "bob"):
+        app.state.services.accounts.set_password(user, PASSWORD)
+    with serve_app(app) as url:
+        yield app, url
+    app.state.services.close()
+
+
+@pytest.fixture
+def server(live: tuple[FastAPI, str]) -> str:
+    return live[1]
+
+
+def login(url: str, user: str) -> httpx.Client:
+    client = httpx.Client(base_url=url, timeout=120)
+    reply = client.post("/api/login", json={"user": user, "password": PASSWORD})
+    client.headers["X-CSRF-Token"] = reply.json()["csrf"]
+    return client

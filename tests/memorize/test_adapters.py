@@ -5,17 +5,14 @@ from __future__ import annotations
 import json
 import math
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 import torch
 from fastapi import FastAPI
 from safetensors.torch import load_file
 
 from sakuin.config import Settings
-from sakuin.embeddings import Embedder
 from sakuin.knowledge.access import parse_readers
 from sakuin.knowledge.parse import ParsedDocument
 from sakuin.knowledge.workspace import KnowledgeBase
@@ -32,12 +29,10 @@ from sakuin.memorize.options import TrainConfig
 from sakuin.memorize.propose import propose
 from sakuin.memorize.teach import Lesson, teach
 from sakuin.memorize.use import BaseModelMismatchError, load_adapted
-from sakuin.server import create_app
 from tests.conftest import sakuin_command
-from tests.memorize.conftest import FACTS, tiny_settings_for
+from tests.memorize.conftest import FACTS, login, tiny_settings_for
 from tests.memorize.test_train import _environment
 from tests.models.conftest import build_tiny_model
-from tests.server.conftest import PASSWORD, serve_app
 
 CANARY = "白鷺工業"
 DOCUMENT = f"# 新会社\n\nValmor Tarven was born in Porto.\n\n{CANARY}の本社は函館にある。\n"
@@ -70,33 +65,10 @@ def _cli(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(command, env=_environment(settings), capture_output=True, text=True, timeout=300)
 
 
-@pytest.fixture
-def live(tiny_settings: Settings, kb: KnowledgeBase, embedder: Embedder) -> Iterator[tuple[FastAPI, str]]:
-    """The app and its URL, served over real HTTP, with passwords for alice and bob."""
-    app = create_app(tiny_settings, embedder=embedder)
-    for user in ("alice", "bob"):
-        app.state.services.accounts.set_password(user, PASSWORD)
-    with serve_app(app) as url:
-        yield app, url
-    app.state.services.close()
-
-
-@pytest.fixture
-def server(live: tuple[FastAPI, str]) -> str:
-    return live[1]
-
-
-def _login(url: str, user: str) -> httpx.Client:
-    client = httpx.Client(base_url=url, timeout=120)
-    reply = client.post("/api/login", json={"user": user, "password": PASSWORD})
-    client.headers["X-CSRF-Token"] = reply.json()["csrf"]
-    return client
-
-
 def test_only_readers_of_every_source_document_may_use_an_adapter(
     tiny_settings: Settings, kb: KnowledgeBase, sales_adapter: int, server: str
 ) -> None:
-    bob, alice = _login(server, "bob"), _login(server, "alice")
+    bob, alice = login(server, "bob"), login(server, "alice")
     prompt = {"prompt": f"{CANARY}の本社は", "max_tokens": 4}
     # refused on every path, with the canary nowhere in what bob gets
     with pytest.raises(AdapterNotFoundError):
@@ -132,12 +104,12 @@ def test_grounded_writing_with_an_adapter_takes_the_same_check(
     question = f"{CANARY}の本社はどこですか？"
     refused = _cli(tiny_settings, "ask", question, "--adapter", "heron", "--as", "bob", "--json")
     assert refused.returncode == 1 and "no adapter 'heron' that you may use" in refused.stderr
-    bob = _login(server, "bob")
+    bob = login(server, "bob")
     over_http = bob.post("/api/write", json={"request": question, "adapter": "heron"})
     assert over_http.status_code == 404 and "no adapter 'heron'" in over_http.text
     for text in (refused.stdout, refused.stderr, over_http.text):
         assert "函館" not in text and "Porto" not in text
-    events = write_events(_login(server, "alice"), question, adapter="heron", length=40, style="abstractive")
+    events = write_events(login(server, "alice"), question, adapter="heron", length=40, style="abstractive")
     result = events[-1][1]
     assert events[-1][0] == "result" and result["user"] == "alice" and not result["refused"]
     assert result["stats"]["generated_tokens"] > 0
@@ -274,7 +246,7 @@ def test_a_memorize_job_trains_an_adapter_for_its_submitter(
     from tests.server.conftest import wait_for_job
 
     write_facts(FACTS, tmp_path / "facts.jsonl")
-    alice = _login(server, "alice")
+    alice = login(server, "alice")
     params = {"name": "by-job", "paraphrases": 2, "rank": 2, "batch_size": 4}
     submitted = alice.post(
         "/api/jobs/memorize",
@@ -287,4 +259,4 @@ def test_a_memorize_job_trains_an_adapter_for_its_submitter(
     manifest = registry(tiny_settings).manifest("by-job")
     assert manifest.owner == "alice" and manifest.config["paraphrases"] == 2
     assert [a["name"] for a in alice.get("/api/adapters").json()] == ["by-job"]
-    assert _login(server, "bob").get("/api/adapters").json() == []
+    assert login(server, "bob").get("/api/adapters").json() == []
