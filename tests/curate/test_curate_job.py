@@ -35,6 +35,9 @@ def test_a_curate_job_filters_and_deduplicates_an_upload(live: LiveServer, corpu
     report = alice.get(f"{base}/report.json").json()
     assert [b["line"] for b in report["bad_lines"]] == [9, 10, 11, 12]
     assert bob.get(f"{base}/kept.jsonl").status_code == 404
+    page = alice.get(f"/curate?job={job['id']}&lang=en")
+    assert page.status_code == 200 and 'id="curate-steps"' in page.text
+    assert "boilerplate: boilerplate_lines (1)" in page.text and "not UTF-8" in page.text
 
 
 def test_a_curate_job_with_an_unknown_step_fails_naming_the_steps(

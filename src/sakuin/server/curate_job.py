@@ -12,6 +12,7 @@ when a judge ran, ``report.png`` (the quality histogram).
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import yaml
 from pydantic import BaseModel, Field
@@ -22,7 +23,7 @@ from sakuin.curate.records import CurateError, read_records, write_records
 from sakuin.curate.report import build_report, plot_histograms
 from sakuin.curate.steps import JUDGE_STEPS, Models, StepSpec
 from sakuin.server.classify_job import ClassifyModels
-from sakuin.server.jobs import JobContext, JobKind
+from sakuin.server.jobs import Job, JobContext, JobKind
 
 
 class CurateParams(BaseModel):
@@ -39,6 +40,14 @@ def default_pipeline(params: CurateParams) -> PipelineSpec:
     if params.threshold is not None:
         steps.append(StepSpec("judge", {"threshold": params.threshold}))
     return PipelineSpec(tuple(steps), params.text_field)
+
+
+def curate_results(job: Job) -> dict[str, Any]:
+    """What the Curate page shows of a finished job: its report."""
+    path = job.results_dir / "report.json"
+    if job.status != "done" or not path.is_file():
+        return {}
+    return {"report": json.loads(path.read_text(encoding="utf-8"))}
 
 
 def curate_kind(models: ClassifyModels) -> JobKind:
