@@ -9,12 +9,14 @@
 3. Prompt → label mapping: precision and exact-match rate on 40 JA + EN prompts written here.
 4. OCR character accuracy (1 - edit distance / length, whitespace ignored) on Japanese and
    English pages rendered with the Noto CJK fonts: clean, with speckle noise, rotated 1.5°.
-5. Retrieval recall@5 of questions over those pages ingested as noisy scans (PNG, OCR) against
-   the same text ingested directly, in two SQLite knowledge bases side by side.
+5. Retrieval recall@1/@5 of questions over those pages ingested as noisy scans (PNG, OCR) against
+   the same text ingested directly, in two SQLite knowledge bases side by side; then the same on
+   ``--jsquad N`` JSQuAD paragraphs (JGLUE; neighbouring paragraphs of the same articles, so
+   they compete) rendered as clean pages, with their own OCR character accuracy.
 
 Timings are noisy where other jobs share the CPU; the ratios within one run are what compare.
 
-    .venv/bin/python benchmarks/vision.py [--warm 10]
+    .venv/bin/python benchmarks/vision.py [--warm 10] [--jsquad 24]
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import statistics
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +38,8 @@ from rich.table import Table
 from skimage import data
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from jsquad import load_jsquad
 
 from sakuin.config import load_settings
 from sakuin.embeddings import load_embedder
@@ -358,29 +363,73 @@ def ocr_accuracy(folder: Path) -> tuple[dict[str, Any], dict[int, ParsedDocument
     return {"summary": summary, "rows": rows}, scans
 
 
+def knowledge_base(folder: Path, embedder: Any, documents: dict[str, ParsedDocument]) -> KnowledgeBase:
+    """A SQLite knowledge base holding ``documents`` (by the name readers see), readable by "reader"."""
+    kb = KnowledgeBase.__new__(KnowledgeBase)
+    kb.__dict__["embedder"] = embedder
+    kb.__init__(load_settings(folder))  # type: ignore[misc]  # share the loaded embedder (as the tests do)
+    kb.store.add_user("reader")
+    for name, document in documents.items():
+        kb.ingestor.ingest_document(document, frozenset({EVERYONE}), name=name)
+    return kb
+
+
+def recalls(kb: KnowledgeBase, questions: list[tuple[str, str]], kind: str) -> dict[str, float]:
+    """recall@1 and @5 of (gold name, question) pairs."""
+    ranks = []
+    for gold, question in questions:
+        names = [h.name for h in kb.search(question, "reader", k=10)]
+        ranks.append(names.index(gold) + 1 if gold in names else None)
+    return {
+        f"recall_at_{k}_{kind}": sum(r is not None and r <= k for r in ranks) / len(ranks) for k in (1, 5)
+    }
+
+
 def retrieval(folder: Path, scans: dict[int, ParsedDocument], embedder: Any) -> dict[str, Any]:
-    recalls: dict[str, float] = {}
-    for kind in ("text", "scan"):
-        settings = load_settings(folder / kind)
-        kb = KnowledgeBase.__new__(KnowledgeBase)
-        kb.__dict__["embedder"] = embedder
-        kb.__init__(settings)  # type: ignore[misc]  # share the loaded embedder (as the tests do)
-        kb.store.add_user("reader")
-        for number, lines in enumerate(PAGES_JA + PAGES_EN):
-            if kind == "text":
-                text = "\n".join(lines)
-                document = ParsedDocument(lines[0], text, f"page-{number}.txt", "text/plain")
-            else:
-                document = scans[number]
-            kb.ingestor.ingest_document(document, frozenset({EVERYONE}), name=f"page-{number}")
-        ranks = []
-        for page, question in QUESTIONS:
-            names = [h.name for h in kb.search(question, "reader", k=10)]
-            ranks.append(names.index(f"page-{page}") + 1 if f"page-{page}" in names else None)
-        for k in (1, 5):
-            recalls[f"recall_at_{k}_{kind}"] = sum(r is not None and r <= k for r in ranks) / len(ranks)
+    texts = {
+        f"page-{n}": ParsedDocument(lines[0], "\n".join(lines), f"page-{n}.txt", "text/plain")
+        for n, lines in enumerate(PAGES_JA + PAGES_EN)
+    }
+    questions = [(f"page-{page}", question) for page, question in QUESTIONS]
+    found: dict[str, Any] = {"questions": len(questions), "documents": len(texts)}
+    for kind, documents in (("text", texts), ("scan", {f"page-{n}": d for n, d in scans.items()})):
+        kb = knowledge_base(folder / kind, embedder, documents)
+        found.update(recalls(kb, questions, kind))
         kb.close()
-    return {**recalls, "questions": len(QUESTIONS), "documents": len(PAGES_JA + PAGES_EN)}
+    return found
+
+
+def wrapped(text: str, width: int = 34) -> list[str]:
+    """Japanese prose cut into lines of ``width`` characters (as a page would wrap it)."""
+    return [text[i : i + width] for i in range(0, len(text), width)]
+
+
+def jsquad_scans(folder: Path, embedder: Any, paragraphs: int) -> dict[str, Any]:
+    """JSQuAD paragraphs rendered as pages and read back: OCR accuracy and recall against the text."""
+    documents, all_questions = load_jsquad()
+    chosen = documents[:paragraphs]
+    texts, scans, accuracy = {}, {}, []
+    for number, document in enumerate(chosen):
+        lines = [document.title, *wrapped(document.text)]
+        path = folder / f"jsquad-{number}.png"
+        render_page(lines, size=(1240, 100 + 58 * len(lines)), font_px=32).save(path)
+        read = ocr.parse_image(path, path.read_bytes())
+        accuracy.append(char_accuracy("".join(lines), read.text))
+        name = f"jsquad-{number}"
+        texts[name] = document
+        scans[name] = replace(read, title=document.title)  # the same title on both sides: text is compared
+    names = {document.source: f"jsquad-{n}" for n, document in enumerate(chosen)}
+    questions = [(names[q.source], q.question) for q in all_questions if q.source in names]
+    found: dict[str, Any] = {
+        "paragraphs": len(chosen),
+        "questions": len(questions),
+        "ocr_char_accuracy": statistics.mean(accuracy),
+    }
+    for kind, corpus in (("text", texts), ("scan", scans)):
+        kb = knowledge_base(folder / f"jsquad-{kind}", embedder, corpus)
+        found.update(recalls(kb, questions, kind))
+        kb.close()
+    return found
 
 
 def main() -> None:
@@ -388,6 +437,9 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--warm", type=int, default=10, help="warm calls timed per model")
+    parser.add_argument(
+        "--jsquad", type=int, default=24, help="JSQuAD paragraphs rendered as scans (0: none)"
+    )
     args = parser.parse_args()
     embedder = load_embedder()
     detector = NodeDetector()
@@ -401,6 +453,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory(prefix="sakuin-vision-bench-") as folder:
             read, scans = ocr_accuracy(Path(folder))
             found = retrieval(Path(folder), scans, embedder)
+            squad = jsquad_scans(Path(folder), embedder, args.jsquad) if args.jsquad else None
     finally:
         detector.close()
     results = {
@@ -409,6 +462,7 @@ def main() -> None:
         "mapping": mapped,
         "ocr": read,
         "retrieval": found,
+        "jsquad_scans": squad,
         "wall_s": time.perf_counter() - started,
         "note": "2-core machine shared with other jobs: timings are noisy; compare within this run",
     }
@@ -437,6 +491,17 @@ def main() -> None:
     for k in (1, 5):
         recall = f"{found[f'recall_at_{k}_text']:.2f} / {found[f'recall_at_{k}_scan']:.2f}"
         table.add_row(f"recall@{k} text / scanned (noisy), {found['documents']} pages", recall, "within 0.05")
+    if squad:
+        table.add_row(
+            f"OCR character accuracy, {squad['paragraphs']} JSQuAD pages",
+            f"{squad['ocr_char_accuracy']:.3f}",
+            "",
+        )
+        for k in (1, 5):
+            recall = f"{squad[f'recall_at_{k}_text']:.3f} / {squad[f'recall_at_{k}_scan']:.3f}"
+            table.add_row(
+                f"JSQuAD recall@{k} text / scanned ({squad['questions']} questions)", recall, "within 0.05"
+            )
     console.print(table)
     console.print(f"wrote {RESULTS} ({results['wall_s']:.0f} s)")
 

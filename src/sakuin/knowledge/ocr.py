@@ -19,6 +19,7 @@ import json
 import shutil
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -32,7 +33,7 @@ VERTICAL = "jpn_vert"
 # Longest side read as is; larger images are scaled down (Tesseract gains nothing past ~300 dpi A4).
 MAX_SIDE = 5000
 # Beyond this many pixels an image is refused before decoding (a decompression bomb or a mistake).
-MAX_PIXELS = 400_000_000
+MAX_PIXELS = 150_000_000  # under Pillow's own bomb limit (2 x 89 MP)
 PDF_DPI = 300
 # Words Tesseract is less sure of than this (0-100) are noise (photographs, stains), not text.
 MIN_WORD_CONFIDENCE = 40
@@ -121,14 +122,20 @@ def require_tesseract() -> None:
             "reading images needs Tesseract OCR: run `make setup` (as root) or "
             "`apt-get install tesseract-ocr tesseract-ocr-jpn tesseract-ocr-jpn-vert tesseract-ocr-eng`."
         )
-    import pytesseract
-
-    missing = {"jpn", "eng", VERTICAL} - set(pytesseract.get_languages(config=""))
+    missing = {"jpn", "eng", VERTICAL} - _installed_languages()
     if missing:
         packages = " ".join(f"tesseract-ocr-{m.replace('_', '-')}" for m in sorted(missing))
         raise ParseError(
             f"Tesseract lacks the language data {', '.join(sorted(missing))}: install {packages}."
         )
+
+
+@cache
+def _installed_languages() -> frozenset[str]:
+    """Tesseract's trained data, asked once per process (each page would otherwise ask again)."""
+    import pytesseract
+
+    return frozenset(pytesseract.get_languages(config=""))
 
 
 def load_image(path: Path | str, data: bytes) -> LoadedImage:
@@ -144,6 +151,10 @@ def load_image(path: Path | str, data: bytes) -> LoadedImage:
         opened = PILImage.open(io.BytesIO(data))
     except UnidentifiedImageError as exc:
         raise ParseError(f"{path}: not an image that can be read (PNG, JPEG, TIFF, WebP, GIF, BMP).") from exc
+    except PILImage.DecompressionBombError as exc:
+        raise ParseError(
+            f"{path}: too many pixels to decode safely ({exc}); scale the image down first."
+        ) from exc
     notes: list[str] = []
     width, height = opened.size
     if width * height > MAX_PIXELS:
@@ -154,15 +165,19 @@ def load_image(path: Path | str, data: bytes) -> LoadedImage:
     frames = getattr(opened, "n_frames", 1)
     if frames > 1:
         notes.append(f"animated image with {frames} frames: only the first frame was read")
+    if opened.format == "JPEG" and max(width, height) > MAX_SIDE:
+        opened.draft("RGB", (MAX_SIDE, MAX_SIDE))  # JPEG decodes at 1/2, 1/4 or 1/8 scale directly
     try:
         opened.seek(0)
         opened.load()
-    except (OSError, SyntaxError, ValueError) as exc:
+    # decoders of untrusted bytes fail in many ways (OSError, EOFError, struct.error...)
+    except Exception as exc:
         raise ParseError(f"{path}: the image is truncated or corrupt ({exc}).") from exc
     image = _flattened(opened)
     if max(image.size) > MAX_SIDE:
         scale = MAX_SIDE / max(image.size)
-        image = image.resize((max(1, round(width * scale)), max(1, round(height * scale))))
+        image = image.resize((max(1, round(image.width * scale)), max(1, round(image.height * scale))))
+    if image.size != (width, height):
         notes.append(f"{width}x{height} pixels scaled down to {image.width}x{image.height} for reading")
     return LoadedImage(image, PILImage.MIME.get(opened.format or "", "image"), notes)
 
