@@ -35,7 +35,7 @@ from sakuin.memorize.base import base_model
 from sakuin.memorize.evaluate import base_language_model
 from sakuin.memorize.facts import Fact
 from sakuin.memorize.fictional import fictional_facts
-from sakuin.memorize.forgetting import GeneralProbe, forgetting, load_jsquad_paragraphs
+from sakuin.memorize.forgetting import REMEDIES, GeneralProbe, forgetting, load_jsquad_paragraphs
 from sakuin.memorize.merge import METHODS, merge_adapters
 from sakuin.memorize.options import TrainConfig
 from sakuin.memorize.paraphrase import candidates
@@ -120,7 +120,7 @@ def forgetting_part(settings: Settings, args: argparse.Namespace, general: list[
     )
     return forgetting(
         base_model(settings).directory, both[0::2], both[1::2], paraphrases=args.forget_paraphrases,
-        config=config, general=probe, general_replay=replay,
+        config=config, general=probe, general_replay=replay, remedies=args.remedies.split(","),
         on_stage=lambda row: print("forgetting", json.dumps(row), flush=True),
     )  # fmt: skip
 
@@ -154,6 +154,39 @@ def plot(results: dict[str, Any], path: Path) -> None:
     figure.savefig(path, dpi=120)
 
 
+def plot_forgetting(results: dict[str, Any], path: Path) -> None:
+    """Recall of both sets and general-text perplexity at each stage of the forgetting part."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = results["forgetting"]
+    stages = [r["stage"] for r in rows]
+    figure, (recall, perplexity) = plt.subplots(1, 2, figsize=(11, 4))
+    width = 0.4
+    for offset, key, label in (
+        (-width / 2, "recall_first", "first set"),
+        (width / 2, "recall_second", "second set"),
+    ):
+        recall.bar([i + offset for i in range(len(rows))], [r[key] for r in rows], width, label=label)
+    recall.axhline(0.2, color="black", linewidth=0.5, label="chance")
+    recall.set_ylim(0, 1.02)
+    recall.set_title("recall on held-out forms")
+    recall.legend(fontsize=7)
+    perplexity.bar(range(len(rows)), [r["perplexity"] for r in rows], color="grey")
+    perplexity.set_title("general-text perplexity (JSQuAD paragraphs)")
+    for axis in (recall, perplexity):
+        axis.set_xticks(range(len(rows)), stages, rotation=20, fontsize=8)
+    setup = results.get("forgetting_config", {})
+    figure.suptitle(
+        f"second set trained on top of the first: {setup.get('facts_per_set')} facts per set, "
+        f"N = {setup.get('paraphrases')}, replay ratio {setup.get('replay_ratio')}"
+    )
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--facts", type=int, default=50)
@@ -167,10 +200,11 @@ def main() -> None:
     parser.add_argument("--forget-facts", type=int, default=8, help="facts in each of the two sets")
     parser.add_argument("--forget-paraphrases", type=int, default=10)
     parser.add_argument("--replay-ratio", type=float, default=0.5, help="replay texts per training text")
+    parser.add_argument("--remedies", default=",".join(REMEDIES), help="of: " + ", ".join(REMEDIES))
     parser.add_argument("--general-texts", type=int, default=20, help="JSQuAD paragraphs for perplexity")
     parser.add_argument(
         "--parts", default="sweep,reference,merge,forgetting",
-        help="parts to run; the others keep their numbers from an earlier --out",
+        help="parts to run (plot: redraw the PNGs); the others keep their numbers from an earlier --out",
     )  # fmt: skip
     parser.add_argument(
         "--data-dir", type=Path, default=Path(tempfile.gettempdir()) / "sakuin-memorize-bench"
@@ -217,14 +251,20 @@ def main() -> None:
     if "merge" in parts:
         results["merge"] = merging(settings, kb, args)
         save()
+    if "plot" in parts:  # redraw from the JSON alone
+        if results.get("sweep"):
+            plot(results, args.out.with_suffix(".png"))
+        if results.get("forgetting"):
+            plot_forgetting(results, args.out.with_name(args.out.stem + "-forgetting.png"))
     if "forgetting" in parts:
         results["forgetting"] = forgetting_part(settings, args, general)
         results["forgetting_config"] = {
             "facts_per_set": args.forget_facts, "paraphrases": args.forget_paraphrases,
-            "replay_ratio": args.replay_ratio, "general_texts": args.general_texts,
+            "replay_ratio": args.replay_ratio, "general_texts": args.general_texts, "batch": args.batch,
             "jcqa_questions": len(general), "threads": threads, "model": settings.model.name,
         }  # fmt: skip
         save()
+        plot_forgetting(results, args.out.with_name(args.out.stem + "-forgetting.png"))
     print(f"wrote {args.out}")
 
 
