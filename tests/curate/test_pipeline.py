@@ -106,3 +106,21 @@ def test_rubrics_without_grades_are_refused_and_the_built_ins_load(tmp_path: Pat
     assert "Grade:" in educational.task().prefix() or educational.task().query({"text": "x"}).endswith(
         "Grade:"
     )
+
+
+def test_a_distilled_judge_trains_on_a_sample_and_reports_its_agreement(
+    tmp_path: Path, tiny_curate_dir: Path, tiny_rubric: Path
+) -> None:
+    from sakuin.curate.records import parse_lines
+    from tests.curate.conftest import GOOD, JUNK
+
+    texts = [f"{t} ({i})" for i, t in enumerate((GOOD + JUNK) * 8)]
+    corpus = parse_lines([f'{{"text": "{t}"}}'.replace("\n", " ").encode() for t in texts])
+    step = {"judge": {"rubric": str(tiny_rubric), "engine": "distill", "sample": 40}}
+    result = run_pipeline(
+        parse_pipeline({"steps": [step]}), corpus, settings=tiny_settings(tiny_curate_dir, tmp_path)
+    )
+    distill = build_report(result)["steps"][0]["distill"]
+    assert (distill["sample"], distill["trained_on"], distill["held_out"]) == (40, 32, 8)
+    assert 0.0 <= distill["agreement"] <= 1.0
+    assert all(r["quality"] is not None for r in result.records)
