@@ -14,6 +14,7 @@ from sakuin.knowledge.workspace import KnowledgeBase
 from sakuin.memorize.adapters import AdapterError, AdapterNotFoundError, registry
 from sakuin.memorize.forgetting import REMEDIES, GeneralProbe, forgetting
 from sakuin.memorize.options import TrainConfig
+from sakuin.memorize.permissions import share
 from sakuin.memorize.teach import Lesson, teach
 from sakuin.memorize.train import TrainingError, train_lora
 from sakuin.memorize.use import load_adapted
@@ -57,6 +58,10 @@ def test_an_adapter_on_top_knows_both_sets_and_governs_by_both(
     load_adapted(tiny_settings, kb.store, "both", "alice")
     with pytest.raises(AdapterNotFoundError):
         load_adapted(tiny_settings, kb.store, "both", "bob")
+    with pytest.raises(AdapterError, match="trained on top of or merged from"):  # it holds "first" too
+        share(kb, both, "alice", "user:bob")
+    with pytest.raises(AdapterNotFoundError):
+        load_adapted(tiny_settings, kb.store, "first", "bob")
 
 
 def test_forgetting_is_measured_at_every_stage_and_remedy(tiny_base: Path) -> None:

@@ -69,7 +69,14 @@ def share(kb: KnowledgeBase, manifest: Manifest, user: str, readers: str) -> fro
         )
     if user != manifest.owner:
         raise AdapterError(f"only {manifest.owner}, who made adapter '{manifest.name}', may share it.")
+    own = kb.store.document_by_source(facts_document_source(manifest.name))
+    inherited = [d for d in manifest.documents if own is None or d != own.id]
+    if inherited:  # sharing them here would share another adapter's facts behind its owner's back
+        raise AdapterError(
+            f"adapter '{manifest.name}' also holds what it was trained on top of or merged from "
+            f"(documents {', '.join(map(str, inherited))}); those adapters' owners share them first."
+        )
     chosen = parse_readers(readers) | {Reader("user", manifest.owner)}
-    for document in manifest.documents:
-        kb.store.set_readers(document, chosen)
+    if own is not None:
+        kb.store.set_readers(own.id, chosen)
     return chosen

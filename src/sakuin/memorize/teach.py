@@ -68,17 +68,17 @@ def teach(
     earlier = adapters.facts(parent.name) if parent else []
     check_consistent([*earlier, *facts])
     check_trainer_reads(facts, owner, kb.store)
-    written, dropped = _rewrites(settings, facts, lesson, config.seed, progress)
-    texts = [
-        t.text
-        for t in training_texts(facts, lesson.paraphrases, arm=lesson.arm, seed=config.seed, rewrites=written)
-    ]
     if replay_previous:
         if not earlier:
             raise AdapterError("--replay-previous replays the adapter named by --on-top-of; name one.")
         replay = [*replay, *(t.text for t in training_texts(earlier, lesson.paraphrases, seed=config.seed))]
     if replay and config.replay_ratio <= 0:
         raise AdapterError("replay text was given with a replay ratio of 0; set a ratio above 0.")
+    written, dropped = _rewrites(settings, facts, lesson, config.seed, progress)
+    texts = [
+        t.text
+        for t in training_texts(facts, lesson.paraphrases, arm=lesson.arm, seed=config.seed, rewrites=written)
+    ]
     work = adapters.work_dir(name)
     if fresh:
         shutil.rmtree(work, ignore_errors=True)

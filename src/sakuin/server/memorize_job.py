@@ -25,7 +25,7 @@ class MemorizeJobError(SakuinError):
 
 
 class MemorizeParams(BaseModel):
-    """The CLI's --out, --paraphrases, --arm and the main training options."""
+    """The CLI's --out, --paraphrases, --arm, --rewrites, --on-top-of and the main training options."""
 
     name: str = Field(min_length=1, max_length=64, description="Name of the adapter to save.")
     paraphrases: int = Field(30, ge=1, le=500, description="Restatements per fact.")
@@ -34,6 +34,9 @@ class MemorizeParams(BaseModel):
     rank: int = Field(16, ge=1, le=256)
     learning_rate: float = Field(1e-3, gt=0, le=1)
     batch_size: int = Field(8, ge=1, le=256)
+    rewrites: int = Field(0, ge=0, le=50, description="Restatements per fact the model writes, filtered.")
+    on_top_of: str | None = Field(None, max_length=64, description="Start from this adapter of yours.")
+    replay_previous: bool = Field(False, description="With on_top_of: replay its facts against forgetting.")
 
 
 def memorize_kind(settings: Settings, kb: KnowledgeBase) -> JobKind:
@@ -54,6 +57,7 @@ def memorize_kind(settings: Settings, kb: KnowledgeBase) -> JobKind:
             learning_rate=params.learning_rate,
             epochs=params.epochs,
             batch_size=params.batch_size,
+            replay_ratio=0.5 if params.replay_previous else 0.0,
         )
         manifest = teach(
             settings,
@@ -61,8 +65,10 @@ def memorize_kind(settings: Settings, kb: KnowledgeBase) -> JobKind:
             load_facts(context.inputs[0]),
             params.name,
             context.principal,
-            lesson=Lesson(params.paraphrases, params.arm),
+            lesson=Lesson(params.paraphrases, params.arm, params.rewrites),
             config=config,
+            on_top_of=params.on_top_of,
+            replay_previous=params.replay_previous,
             progress=False,
             on_step=step,
         )
