@@ -103,3 +103,7 @@ TONE_NAMES = {
 }
 # what the extractive writer's one generated sentence begins with, per language
 SUMMARY_LEAD = {"en": "In short,", "ja": "要するに、"}
+# What a writing task's sentences are ranked by: how much likelier the model finds a sentence after
+# this heading naming the subject than after a bare line (their pointwise mutual information).
+ABOUT_SUBJECT = {"en": "About {subject}:\n", "ja": "{subject}について\n"}
+NO_SUBJECT = "\n"

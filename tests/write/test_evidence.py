@@ -55,7 +55,9 @@ def test_the_defaults_are_what_the_example_requests_calibrate_to(
     """Threshold and translation similarity are derived together from the labelled requests,
     which include cross-lingual and function-word ones; the defaults are that derivation."""
     cases = [
-        (read_request(r["request"]), retrieve(company, r["request"], r["user"], 5)) for r in labelled_requests
+        (request, retrieve(company, request, r["user"], 5))
+        for r in labelled_requests
+        for request in [read_request(r["request"])]
     ]
     answerable = [r["answerable"] for r in labelled_requests]
     found = calibrate(cases, answerable)

@@ -120,9 +120,12 @@ def write_calibrate(
     settings = settings_of(ctx)
     labelled = read_labelled(labelled_file)
     kb = KnowledgeBase(settings)
+    requests = [read_request(item.request) for item in labelled]
     cases = [
-        (read_request(item.request), retrieve(kb, item.request, item.user, settings.write.passages))
-        for item in track(labelled, description="retrieving", console=err, transient=True)
+        (request, retrieve(kb, request, item.user, settings.write.passages))
+        for request, item in zip(
+            track(requests, description="retrieving", console=err, transient=True), labelled, strict=True
+        )
     ]
     found = calibrate(cases, [item.answerable for item in labelled])
     table = Table(

@@ -2,8 +2,11 @@
 with generated text only where the model's own scores support it.
 
 A 270M base model writes weak prose but ranks text well, so here it ranks: each candidate
-sentence is scored by how likely the model finds the request after reading it (query likelihood)
-and by how many of the request's subject terms it holds; the two rankings are fused. For a
+sentence is scored by how many of the request's subject terms it holds and by the model, the two
+rankings fused. For a question the model's score is how likely it finds the request after reading
+the sentence (query likelihood); for a writing task it is how much likelier it finds the sentence
+under a heading naming the subject than without one (pointwise mutual information), which puts
+what a document says its subject *is* and does above rules and remarks that merely mention it. For a
 writing task one generated sentence may open the text, kept only if every content word in it
 occurs in the chosen evidence and the evidence makes the model find it more likely than it does
 without (a positive pointwise mutual information): connecting text, not new claims.
@@ -25,16 +28,16 @@ from dataclasses import dataclass
 from sakuin.knowledge.chunk import sentence_spans
 from sakuin.knowledge.search import RRF_K
 from sakuin.models import LanguageModel
-from sakuin.prompts import GROUNDED_LABELS, SUMMARY_LEAD
+from sakuin.prompts import ABOUT_SUBJECT, GROUNDED_LABELS, NO_SUBJECT, SUMMARY_LEAD
 from sakuin.write.injection import addresses_the_assistant
-from sakuin.write.layout import asks_about_the_document, lines
-from sakuin.write.request import Request, contains_term, subject_terms
+from sakuin.write.layout import Line, asks_about_the_document, is_bare_reply, lines
+from sakuin.write.request import Request, contains_term, spelled, subject_terms
 from sakuin.write.sources import Source
 
 MIN_SENTENCE_CHARS = 8
 _EMPHASIS = re.compile(r"\*\*|__|`")
 _NOT_TEXT = re.compile(r"[\s\W_]+")
-MODEL_RANKED = 12  # candidates the model scores, after the lexical pre-selection
+MODEL_RANKED = {"answer": 12, "write": 24}  # candidates the model scores, after the lexical pre-selection
 ANSWER_SENTENCES = 2
 
 
@@ -76,8 +79,7 @@ def candidates(request: Request, sources: list[Source], documents: Mapping[int, 
                 line.role == "metadata" and not metadata_wanted
             ):
                 continue
-            whole = line.role in ("item", "answer")
-            spans = [(line.start, line.end)] if whole else sentence_spans(document, line.start, line.end)
+            spans = _quotable_spans(document, line, request.task)
             for start, end in spans:
                 text = plain(document[start:end])
                 key = _NOT_TEXT.sub("", text.lower())
@@ -90,8 +92,23 @@ def candidates(request: Request, sources: list[Source], documents: Mapping[int, 
                 ):
                     continue
                 seen.add(key)
-                found.append(Sentence(source, start, end, text, line.marker, line.question, line.block))
+                marker = "" if line.role == "answer" else line.marker  # an FAQ's answer reads as prose
+                found.append(Sentence(source, start, end, text, marker, line.question, line.block))
     return found
+
+
+def _quotable_spans(document: str, line: Line, task: str) -> list[tuple[int, int]]:
+    """Where ``line`` may be quoted from: a list item or an FAQ answer whole, prose sentence by
+    sentence. A writing task quotes an answer without its bare reply ("No. The lamp stands on a
+    desk." reads "The lamp stands on a desk."), and not at all when the reply is all it says."""
+    if line.role == "item":
+        return [(line.start, line.end)]
+    sentences = list(sentence_spans(document, line.start, line.end))
+    if line.role != "answer":
+        return sentences
+    if task == "write" and sentences and is_bare_reply(document[slice(*sentences[0])]):
+        return [(sentences[1][0], line.end)] if len(sentences) > 1 else []
+    return [(line.start, line.end)]
 
 
 def plain(markdown: str) -> str:
@@ -107,7 +124,7 @@ def plain(markdown: str) -> str:
 
 
 def rank(model: LanguageModel, request: Request, sentences: list[Sentence]) -> list[Sentence]:
-    """Sentences best first: lexical coverage and the model's query likelihood, fused by rank."""
+    """Sentences best first: lexical coverage and the model's score, fused by rank."""
 
     def lexical(sentence: Sentence) -> tuple[float, int]:
         # terms in the source's title are context every sentence of it shares, not what sets one apart
@@ -115,28 +132,47 @@ def rank(model: LanguageModel, request: Request, sentences: list[Sentence]) -> l
         said = f"{sentence.question} {sentence.text}"  # an answer is read with its question
         return sum(contains_term(said, t) for t in own), -sentence.source.number
 
-    shortlist = sorted(sentences, key=lexical, reverse=True)[:MODEL_RANKED]
-    question_label = GROUNDED_LABELS[request.language][1]
-    likelihood = {
-        id(s): model.score(f"{s.source.title}: {s.question} {s.text}\n{question_label}", [request.text])[0]
-        for s in shortlist
+    shortlist = sorted(sentences, key=lexical, reverse=True)[: MODEL_RANKED[request.task]]
+    by_model = {
+        id(s): score for s, score in zip(shortlist, _model_scores(model, request, shortlist), strict=True)
     }
-    by_model = sorted(shortlist, key=lambda s: -likelihood[id(s)])
+    model_rank = {id(s): i for i, s in enumerate(sorted(shortlist, key=lambda s: -by_model[id(s)]))}
+    if request.task == "answer":  # the retrieval order breaks ties between equally covering sentences
+        lexical_rank = {id(s): i for i, s in enumerate(shortlist)}
+    else:  # a writing task's sentences mostly name its subject alike: ties stay ties
+        covered = {id(s): lexical(s)[0] for s in shortlist}
+        lexical_rank = {id(s): sum(c > covered[id(s)] for c in covered.values()) for s in shortlist}
     fused = {
-        id(s): 1 / (RRF_K + shortlist.index(s) + 1) + 1 / (RRF_K + by_model.index(s) + 1) for s in shortlist
+        id(s): 1 / (RRF_K + lexical_rank[id(s)] + 1) + 1 / (RRF_K + model_rank[id(s)] + 1) for s in shortlist
     }
     return sorted(shortlist, key=lambda s: -fused[id(s)])
+
+
+def _model_scores(model: LanguageModel, request: Request, sentences: list[Sentence]) -> list[float]:
+    """The model's score of each sentence for ``request``: query likelihood for a question,
+    pointwise mutual information of the sentence with the subject for a writing task."""
+    if request.task == "answer":
+        question_label = GROUNDED_LABELS[request.language][1]
+        return [
+            model.score(f"{s.source.title}: {s.question} {s.text}\n{question_label}", [request.text])[0]
+            for s in sentences
+        ]
+    about = ABOUT_SUBJECT[request.language].format(subject=spelled(request.text, request.subject_terms))
+    texts = [s.text for s in sentences]
+    return [a - b for a, b in zip(model.score(about, texts), model.score(NO_SUBJECT, texts), strict=True)]
 
 
 def select(request: Request, ranked: list[Sentence]) -> list[Sentence]:
     """The best sentences that fit the target length (at least one), in reading order for a writing
     task (source by source, as the documents have them) and best first for a question, which
-    gets at most :data:`ANSWER_SENTENCES`."""
+    gets at most :data:`ANSWER_SENTENCES`, all from the paragraph or list of the best one."""
     chosen: list[Sentence] = []
     length = 0
     for sentence in ranked:
         if request.task == "answer" and len(chosen) == ANSWER_SENTENCES:
             break
+        if request.task == "answer" and chosen and not _same_block(sentence, chosen[0]):
+            continue  # an answer goes on only with what its paragraph or list says next to it
         too_long = chosen and length + len(sentence.text) > request.target_chars
         if too_long or any(_repeats(sentence, other) for other in chosen):
             continue  # a shorter sentence further down may still fit

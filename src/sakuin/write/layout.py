@@ -7,7 +7,8 @@ line, describe the document rather than its subject, so they are content only wh
 about the document itself. A list item stays a list item. An FAQ's question is the context of its
 answer, never an answer. Roles are read from the shape of a line (labelled fields separated by
 "／", "|" or "·"; "Q:" / "A:" markers; a question heading followed by its answer) in Japanese and
-English, not from the wording of any one document.
+English, not from the wording of any one document. A table's rows are list items (each row one
+item, read "cell: cell, cell"), its header row a heading.
 """
 
 from __future__ import annotations
@@ -49,6 +50,8 @@ _ASKS_ABOUT_DOCUMENT = re.compile(
 )
 _ITEM = re.compile(r"^\s*(?P<marker>(?:[-*+・•]|\d{1,2}[.)．]|[①-⑳]|\(\d{1,2}\)))\s+")
 _HEADING = re.compile(r"^\s*#{1,6}\s+")
+_TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$")  # a Markdown table's row: a list item of "cell: cell, cell"
+_TABLE_RULE = re.compile(r"^\s*\|(?:\s*:?-+:?\s*\|)+\s*$")
 _EMPHASIS = re.compile(r"\*\*|__|`")
 _Q_MARK = r"[*_]*(?:Q|Ｑ|問|質問|Question)\s*\d*\s*[.:：．、)）]?[*_]*\s*"
 _A_MARK = r"[*_]*(?:A|Ａ|答え?|回答|Answer)\s*\d*\s*[.:：．、)）][*_]*\s*"
@@ -89,7 +92,8 @@ def lines(text: str) -> Iterator[Line]:
     question, asked_by_heading = "", False
     offset = 0
     previous: Literal["blank", "item", "other"] = "blank"
-    for raw in text.split("\n"):
+    raws = text.split("\n")
+    for index, raw in enumerate(raws):
         start, end = offset, offset + len(raw)
         offset = end + 1
         if not raw.strip():
@@ -101,8 +105,10 @@ def lines(text: str) -> Iterator[Line]:
             previous = "other"
             yield Line("furniture", start, end, block=block)
             continue
-        item, heading = _ITEM.match(raw), _HEADING.match(raw)
-        kind: Literal["item", "other"] = "item" if item else "other"
+        item, heading, row = _ITEM.match(raw), _HEADING.match(raw), _TABLE_ROW.match(raw)
+        if row and (_TABLE_RULE.match(raw) or (index + 1 < len(raws) and _TABLE_RULE.match(raws[index + 1]))):
+            heading = row  # a table's header row and the rule under it name columns, they say nothing
+        kind: Literal["item", "other"] = "item" if item or row else "other"
         if heading or previous != kind:
             block += 1  # a blank line, a heading, or a list starting or ending begins a block
         previous = kind
@@ -112,11 +118,11 @@ def lines(text: str) -> Iterator[Line]:
             question, asked_by_heading = (
                 (_plain(title[asked.end() if asked else 0 :]), True) if _is_question(title) else ("", False)
             )
-            yield Line("heading", start + heading.end(), end, block=block)
+            yield Line("heading", start + (0 if row else heading.end()), end, block=block)
             continue
         content_start = start + (item.end() if item else 0)
         content = raw[content_start - start :]
-        marker = item.group("marker") if item else ""
+        marker = item.group("marker") if item else "|" if row else ""
         if both := _QUESTION_AND_ANSWER.match(content):
             yield Line(
                 "question", content_start + both.start("q"), content_start + both.end("q"), block=block
@@ -129,7 +135,7 @@ def lines(text: str) -> Iterator[Line]:
             continue
         if question and (answered := _ANSWER_LINE.match(content)):
             content_start += answered.end()
-        yield Line(_role_of(raw[content_start - start :], item is not None, question), content_start, end,
+        yield Line(_role_of(raw[content_start - start :], bool(item or row), question), content_start, end,
                    marker, question, block)  # fmt: skip
 
 
@@ -170,6 +176,20 @@ def _is_furniture(line: str) -> bool:
 def asks_about_the_document(request: str) -> bool:
     """Whether a request asks about a document's own metadata, so that metadata lines are content."""
     return _ASKS_ABOUT_DOCUMENT.search(unicodedata.normalize("NFKC", request)) is not None
+
+
+_REPLY_MAX_WORDS, _REPLY_MAX_CHARS = 3, 6  # "Not yet.", "Yes, it can."; 「いいえ。」「可能です。」
+
+
+def is_bare_reply(sentence: str) -> bool:
+    """Whether ``sentence`` says nothing without the question it replies to ("No.", "Not yet.",
+    「はい。」「できます。」): an FAQ answer's opening that a text written from the FAQ leaves out."""
+    words = re.findall(r"\w+", unicodedata.normalize("NFKC", sentence))
+    if not words:
+        return False
+    if all(w.isascii() for w in words):
+        return len(words) <= _REPLY_MAX_WORDS
+    return sum(map(len, words)) <= _REPLY_MAX_CHARS
 
 
 def _is_question(text: str) -> bool:

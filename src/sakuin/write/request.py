@@ -140,6 +140,17 @@ def _english_stop_words() -> frozenset[str]:
     return frozenset(ENGLISH_STOP_WORDS)
 
 
+def spelled(text: str, terms: tuple[str, ...]) -> str:
+    """The terms as ``text`` spells them (case and width), joined by spaces: what a refusal names
+    and what a writing task's subject is searched as."""
+    normalised = unicodedata.normalize("NFKC", text)
+    found = []
+    for term in terms:
+        match = re.search(re.escape(term), normalised, re.IGNORECASE)
+        found.append(match.group() if match else term)
+    return " ".join(found)
+
+
 def contains_term(text: str, term: str) -> bool:
     """Whether ``term`` occurs in ``text`` (NFKC, case-folded): as a whole word for Latin terms,
     in any of its regular inflections ("hold" in "holds", "claims" in "claim"), and as a

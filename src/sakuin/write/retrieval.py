@@ -6,6 +6,11 @@ Hybrid search ranks passages in the request's own language first (BM25 needs sha
 the embedder too prefers its query's language), so the translation of a request's answer is
 rarely in its top few. The best passages of the other language by cosine are therefore added:
 the evidence decision can weigh them, and they can be written from.
+
+A writing task ("write a sales pitch for X") is searched for its subject too: the words that
+describe the task pull in documents that share them (a sales script for "a pitch for sales")
+while the document about X itself says none of them. Its subject's passages come first, so a
+text about X opens with what the documents say X is.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from dataclasses import dataclass
 
 from sakuin.knowledge.store.base import Hit
 from sakuin.knowledge.workspace import KnowledgeBase
-from sakuin.write.request import language_of, script_of
+from sakuin.write.request import Request, language_of, script_of, spelled
 
 DENSE_POOL = 50  # as many as hybrid search fuses from, so every fused hit has its cosine
 OTHER_LANGUAGE = 2  # best passages of the other language added to the hybrid ones
@@ -32,11 +37,17 @@ class Retrieved:
         return self.similarity.get(hit.chunk_id, 0.0)
 
 
-def retrieve(kb: KnowledgeBase, text: str, user: str, k: int) -> Retrieved:
-    """The ``k`` best passages for ``text`` among those ``user`` may read, with their cosines;
-    the request is embedded once for both searches."""
+def retrieve(kb: KnowledgeBase, request: Request, user: str, k: int) -> Retrieved:
+    """The ``k`` best passages for ``request`` among those ``user`` may read, with their cosines;
+    the request is embedded once for both searches. For a writing task the ``k`` best passages
+    for its subject come first, then the request's own that are not among them."""
+    text = request.text
     vector = kb.embedder.embed_queries([text])[0]
     hits = kb.search(text, user, k=k, vector=vector)
+    subject = spelled(text, request.subject_terms) if request.task == "write" else ""
+    if subject and subject != text:
+        about = kb.search(subject, user, k=k)
+        hits = about + [hit for hit in hits if hit.chunk_id not in {a.chunk_id for a in about}]
     dense = kb.search(text, user, k=max(k, DENSE_POOL), mode="dense", vector=vector)
     language = language_of(text)
     held = {hit.chunk_id for hit in hits}

@@ -9,9 +9,7 @@ neither the prompt nor the answer.
 
 from __future__ import annotations
 
-import re
 import time
-import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import chain
@@ -26,7 +24,7 @@ from sakuin.write.citations import CitationGate, Dropped, cited_numbers
 from sakuin.write.compose import extractive
 from sakuin.write.evidence import Evidence, weigh
 from sakuin.write.prompt import grounded_prompt, stop_strings
-from sakuin.write.request import Request, read_request
+from sakuin.write.request import Request, read_request, spelled
 from sakuin.write.retrieval import retrieve
 from sakuin.write.sources import (
     Mode,
@@ -121,7 +119,7 @@ def write_stream(
     kb.store.require_user(user)
     started = time.perf_counter()
     request = read_request(text, target_chars=target_chars, tone=tone)
-    evidence = weigh(request, retrieve(kb, text, user, options.passages), options.translation_similarity)
+    evidence = weigh(request, retrieve(kb, request, user, options.passages), options.translation_similarity)
     stats = WriteStats(retrieval_s=time.perf_counter() - started)
     result = WriteResult(
         text, user, request.language, "", True, None, None, [], evidence.coverage,
@@ -188,19 +186,9 @@ def chosen_options(base: WriteSettings, *, mode: str | None, style: str | None) 
 
 def refusal(request: Request, evidence: Evidence) -> str:
     """The refusal in the request's language, naming the missing subject in the request's own words."""
-    subject = _original_words(request.text, evidence.missing) or request.text.strip()
+    subject = spelled(request.text, evidence.missing) or request.text.strip()
     quoted = f"「{subject}」" if request.language == "ja" else f'"{subject}"'
     return REFUSALS[request.language].format(subject=quoted)
-
-
-def _original_words(text: str, terms: tuple[str, ...]) -> str:
-    """The terms as the request spells them (case and width), joined by spaces."""
-    normalised = unicodedata.normalize("NFKC", text)
-    spelled = []
-    for term in terms:
-        match = re.search(re.escape(term), normalised, re.IGNORECASE)
-        spelled.append(match.group() if match else term)
-    return " ".join(spelled)
 
 
 def _gated(pieces: Iterable[str], result: WriteResult, started: float) -> Iterator[str]:
