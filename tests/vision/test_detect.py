@@ -134,10 +134,9 @@ def test_see_prints_the_detections_as_json_and_draws_them(tmp_path: Path) -> Non
     assert Image.open(boxed).size == (512, 512)
 
 
-@pytest.mark.parametrize(("content", "says"), [(b"GIF89a-not-really", "not an image"), (b"", "not an image")])
-def test_see_refuses_a_file_that_is_no_image(tmp_path: Path, content: bytes, says: str) -> None:
+def test_see_refuses_a_file_that_is_no_image(tmp_path: Path) -> None:
     bad = tmp_path / "photo.png"
-    bad.write_bytes(content)
+    bad.write_bytes(b"GIF89a-not-really")
     env = {**os.environ, "SAKUIN_DATA_DIR": str(tmp_path / "data")}
     done = subprocess.run(
         [*sakuin_command(), "see", str(bad), "person"],

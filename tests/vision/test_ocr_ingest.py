@@ -14,7 +14,7 @@ from PIL import Image
 from sakuin.embeddings import Embedder
 from sakuin.knowledge.access import Reader
 from sakuin.knowledge.ocr import locate, require_tesseract
-from sakuin.knowledge.parse import ParseError, parse_file
+from sakuin.knowledge.parse import ParsedDocument, ParseError, parse_file
 from sakuin.knowledge.workspace import KnowledgeBase
 from sakuin.models.llama_cpp import LlamaCppModel
 from sakuin.write import write
@@ -54,12 +54,18 @@ def scans(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return {"png": folder / "policy.png", "pdf": folder / "policy-scan.pdf"}
 
 
+@pytest.fixture(scope="module")
+def parsed(scans: dict[str, Path]) -> dict[str, ParsedDocument]:
+    """Each scan read once for the module (OCR is the slow part); ingest_path is tested below."""
+    return {kind: parse_file(path)[0] for kind, path in scans.items()}
+
+
 def test_tesseract_is_installed_with_japanese() -> None:
     require_tesseract()  # fails (not skips) where the set-up forgot the apt packages
 
 
-def test_a_rendered_page_is_read_with_its_lines_boxes(scans: dict[str, Path]) -> None:
-    [document] = parse_file(scans["png"])
+def test_a_rendered_page_is_read_with_its_lines_boxes(parsed: dict[str, ParsedDocument]) -> None:
+    document = parsed["png"]
     assert "在宅勤務は週三日まで認められます。" in document.text
     assert document.media_type == "image/png"
     start = document.text.index("週三日")
@@ -71,8 +77,8 @@ def test_a_rendered_page_is_read_with_its_lines_boxes(scans: dict[str, Path]) ->
     assert abs(box.right - right) <= 30  # the ink of a final 。 is a dot in the corner of its cell
 
 
-def test_an_image_only_pdf_is_read_page_by_page(scans: dict[str, Path]) -> None:
-    [document] = parse_file(scans["pdf"])
+def test_an_image_only_pdf_is_read_page_by_page(parsed: dict[str, ParsedDocument]) -> None:
+    document = parsed["pdf"]
     assert document.text.startswith("## p. 1\n\n")
     second = document.text.index("## p. 2")
     assert "社内規程集" in document.text[:second]
@@ -83,11 +89,14 @@ def test_an_image_only_pdf_is_read_page_by_page(scans: dict[str, Path]) -> None:
 
 
 def test_scans_are_found_cited_and_kept_from_non_readers(
-    hr_kb: KnowledgeBase, scans: dict[str, Path], gemma_llama: LlamaCppModel
+    hr_kb: KnowledgeBase,
+    scans: dict[str, Path],
+    parsed: dict[str, ParsedDocument],
+    gemma_llama: LlamaCppModel,
 ) -> None:
     hr = frozenset({Reader("group", "hr")})
-    report = hr_kb.ingestor.ingest_path(scans["png"].parent, hr)
-    assert [r.status for r in report.results] == ["added", "added"], report.failed
+    for kind, document in parsed.items():
+        assert hr_kb.ingestor.ingest_document(document, hr, name=scans[kind].name).status == "added"
     hits = hr_kb.search(QUERY, "hana", k=5)
     assert {h.name for h in hits[:2]} == {"policy.png", "policy-scan.pdf"}
     assert "週三日" in hits[0].text
@@ -113,10 +122,15 @@ def test_scans_are_found_cited_and_kept_from_non_readers(
     ],
 )
 def test_bad_images_fail_with_the_reason_and_touch_nothing(
-    sqlite_kb: KnowledgeBase, scans: dict[str, Path], tmp_path: Path, name: str, data: object, says: str
+    sqlite_kb: KnowledgeBase,
+    parsed: dict[str, ParsedDocument],
+    tmp_path: Path,
+    name: str,
+    data: object,
+    says: str,
 ) -> None:
     everyone = frozenset({Reader("everyone")})
-    assert sqlite_kb.ingestor.ingest_path(scans["png"], everyone).results[0].status == "added"
+    assert sqlite_kb.ingestor.ingest_document(parsed["png"], everyone).status == "added"
     bad = tmp_path / name
     if data is None:
         Image.new("L", (600, 400), 255).save(bad)
