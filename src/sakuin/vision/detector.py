@@ -17,6 +17,7 @@ import shutil
 import subprocess
 import tempfile
 import threading
+import time
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -106,19 +107,26 @@ class NodeDetector:
         self._lines.put(None)
 
     def _reply(self, timeout_s: float, doing: str) -> dict[str, Any]:
-        try:
-            line = self._lines.get(timeout=timeout_s)
-        except queue.Empty:
-            self.close()
-            raise VisionError(
-                f"the detector worker did not answer within {timeout_s:.0f} s ({doing})."
-            ) from None
-        if line is None:
-            detail = self._stderr_tail()
-            self.close()
-            raise VisionError(f"the detector worker exited ({doing}): {detail or 'no message'}")
-        reply: dict[str, Any] = json.loads(line)
-        return reply
+        """The worker's next JSON object; anything else a library prints to stdout is skipped."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            try:
+                line = self._lines.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                self.close()
+                raise VisionError(
+                    f"the detector worker did not answer within {timeout_s:.0f} s ({doing})."
+                ) from None
+            if line is None:
+                detail = self._stderr_tail()
+                self.close()
+                raise VisionError(f"the detector worker exited ({doing}): {detail or 'no message'}")
+            try:
+                reply = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if isinstance(reply, dict):
+                return reply
 
     def _stderr_tail(self) -> str:
         if self._stderr is None:
