@@ -1,12 +1,17 @@
 """Ranking quality on a small fixed Japanese set, on both stores (issue 18).
 
-Each article names its subject only in its title, as Wikipedia paragraphs do; a distractor
-repeats the question's other words. Before titles were indexed (and before score fusion) the
-distractor came first in every mode that uses BM25; now the titled passage does.
+Each article names its subject only in its title, as Wikipedia paragraphs do, and some
+distractors repeat a question's common words ("日本の山", "京都"). Two rankings used before put a
+gold passage below first, and each test rebuilds the old one on the same data to show it: FTS5
+BM25 without titles (SQLite before migration 3) lost 「ゼフィロスの価格」 to 価格表, and
+PostgreSQL's ``ts_rank_cd`` (no IDF, before migration 4) let the distractors win on their common
+words. BM25 over titles now puts every gold passage first, lexically and fused, on both stores.
 """
 
 from __future__ import annotations
 
+import sqlite3
+from contextlib import closing
 from typing import Any
 
 import pytest
@@ -29,8 +34,17 @@ ARTICLES = {
     "将棋": "二人で指す盤上遊戯で、取った駒を自分の駒として使える。",
     "桜": "春に咲くバラ科の樹木で、花見の習慣は平安時代にさかのぼる。",
     "茶道": "湯を沸かし茶を点てて客をもてなす日本の伝統的な作法である。",
+    "日本の山": "日本の山の多くは火山である。日本では山に登る人が多く、日本の山の山小屋は夏に開く。",
+    "京都": "京都は千年の都で、寺と神社が多い。京都の夏は暑く、京都の冬は寒い。京都には大学も多い。",
 }
-QUESTIONS = [("ゼフィロスの価格はいくらか", "ゼフィロス")]  # before: lexical 価格表 only; hybrid 価格表 first
+QUESTIONS = [
+    ("ゼフィロスの価格はいくらか", "ゼフィロス"),  # FTS5 without titles: 価格表 only
+    ("日本の山で標高が最も高いのは", "富士山"),  # ts_rank_cd: 日本の山 first
+    ("京都の水源となっている湖は", "琵琶湖"),  # ts_rank_cd: 京都 first
+    ("京都の伝統的な作法といえば", "茶道"),  # ts_rank_cd: 京都 first
+]
+# what each store's old ranking put below first
+MISSED_BEFORE = {"sqlite": {"ゼフィロス"}, "postgres": {"富士山", "琵琶湖", "茶道"}}
 
 
 @pytest.fixture
@@ -50,8 +64,43 @@ def test_the_passage_whose_title_names_the_subject_comes_first(articles: Knowled
         assert top[0].source == f"wiki/{title}", (question, [h.source for h in top])
 
 
-def _as_before_titles(kb: KnowledgeBase) -> None:
-    """Put the store back to migration 2: its full-text index without title terms."""
+def _old_top(store: Any, question: str) -> str:
+    """The title the store's ranking before issue 18 put first for ``question``."""
+    if isinstance(store, SQLiteStore):  # FTS5 BM25 over the chunk text alone
+        with closing(sqlite3.connect(":memory:")) as old:
+            old.execute("CREATE VIRTUAL TABLE f USING fts5(words)")
+            for number, text in enumerate(ARTICLES.values()):
+                old.execute("INSERT INTO f (rowid, words) VALUES (?, ?)", (number, lexical.index_text(text)))
+            row = old.execute(
+                "SELECT rowid FROM f WHERE f MATCH ? ORDER BY bm25(f) LIMIT 1",
+                (lexical.match_query(question),),
+            ).fetchone()
+        return str(list(ARTICLES)[row[0]])
+    query = " | ".join("'" + term + "'" for term in lexical.query_terms(question))
+    with store._write() as db:  # ts_rank_cd over title ('A', half weight) and text
+        db.execute("CREATE TEMPORARY TABLE old (title TEXT, words TSVECTOR) ON COMMIT DROP")
+        for title, text in ARTICLES.items():
+            db.execute(
+                "INSERT INTO old VALUES (%s, setweight(to_tsvector('simple', %s), 'A')"
+                " || to_tsvector('simple', %s))",
+                (title, lexical.index_text(title), lexical.index_text(text)),
+            )
+        row = db.execute(
+            "SELECT title FROM old, to_tsquery('simple', %s) q WHERE words @@ q"
+            " ORDER BY ts_rank_cd('{0.5, 0, 0, 1}', words, q) DESC LIMIT 1",
+            (query,),
+        ).fetchone()
+    return str(row["title"])
+
+
+def test_the_old_ranking_put_gold_passages_below_first(articles: KnowledgeBase) -> None:
+    backend = "sqlite" if isinstance(articles.store, SQLiteStore) else "postgres"
+    missed = {title for question, title in QUESTIONS if _old_top(articles.store, question) != title}
+    assert missed == MISSED_BEFORE[backend]
+
+
+def _as_before(kb: KnowledgeBase) -> None:
+    """Put the store back to its old lexical index: SQLite's migration 2, PostgreSQL's 3 (tsvector)."""
     store: Any = kb.store
     if isinstance(store, SQLiteStore):
         store._db.executescript(
@@ -61,27 +110,30 @@ def _as_before_titles(kb: KnowledgeBase) -> None:
             "  SELECT id, sakuin_chunk_index_text(text, headings) FROM chunks;"
             " PRAGMA user_version = 2;"
         )
-    else:
-        with store._write() as db:
-            for row in db.execute("SELECT id, text FROM chunks").fetchall():  # no headings here
-                words = lexical.index_text(row["text"])
-                db.execute(
-                    "UPDATE chunks SET words = to_tsvector('simple', %s) WHERE id = %s", (words, row["id"])
-                )
-            db.execute("UPDATE sakuin_schema SET version = 2")
+        return
+    with store._write() as db:
+        db.execute("DROP TABLE chunk_terms, term_stats, corpus_stats")
+        db.execute("ALTER TABLE chunks ADD COLUMN words TSVECTOR NOT NULL DEFAULT ''")
+        db.execute("CREATE INDEX chunks_words ON chunks USING GIN (words)")
+        for row in db.execute(
+            "SELECT c.id, c.text, d.title FROM chunks c JOIN documents d ON d.id = c.doc_id"
+        ):
+            db.execute(
+                "UPDATE chunks SET words = setweight(to_tsvector('simple', %s), 'A')"
+                " || to_tsvector('simple', %s) WHERE id = %s",
+                (lexical.index_text(row["title"]), lexical.index_text(row["text"]), row["id"]),
+            )
+        db.execute("UPDATE sakuin_schema SET version = 3")
 
 
-def test_a_store_made_before_titles_were_indexed_is_reindexed_on_opening(
-    articles: KnowledgeBase,
-) -> None:
-    _as_before_titles(articles)
-    question, title = QUESTIONS[0]
-    assert articles.search(question, "reader", k=1, mode="lexical")[0].source != f"wiki/{title}"
+def test_a_store_with_the_old_lexical_index_is_reindexed_on_opening(articles: KnowledgeBase) -> None:
+    _as_before(articles)
     store: Any = articles.store
     reopened = SQLiteStore(store.path) if isinstance(store, SQLiteStore) else PostgresStore(store.url)
     try:
         assert reopened.check_integrity() == []
-        assert reopened.lexical(question, "reader", 1)[0].source == f"wiki/{title}"
+        for question, title in QUESTIONS:
+            assert reopened.lexical(question, "reader", 1)[0].source == f"wiki/{title}", question
         assert len(reopened.documents()) == len(ARTICLES)
     finally:
         reopened.close()

@@ -121,7 +121,7 @@ def test_ingest_is_idempotent_and_updates_replace_chunks(kb: KnowledgeBase, tmp_
     (folder / "a.md").write_text("# A\n製品Aは青いです。", encoding="utf-8")
     (folder / "b.txt").write_bytes("製品Bは赤いです。".encode("euc_jp"))
     (folder / "bad.pdf").write_bytes(b"%PDF-1.4 not really")
-    (folder / "image.png").write_bytes(b"\x89PNG")
+    (folder / "data.bin").write_bytes(b"\x00\x01")  # no parser: skipped
     (folder / ".hidden.md").write_text("secret", encoding="utf-8")
     readers = parse_readers("user:alice")
 

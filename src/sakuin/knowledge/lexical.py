@@ -10,12 +10,19 @@ A chunk is indexed with its document's title in a column of its own: a Wikipedia
 rarely repeats the subject its title names, and questions name it. Both stores weigh a title
 match ``TITLE_WEIGHT`` times a body match (chosen on the development split of
 ``benchmarks/retrieval.py``: 1.0 → R@1 0.905, 2.0 → 0.909, 3.0 → 0.909; 0.877 without titles).
+
+Both stores rank by the same BM25: SQLite's FTS5 ``bm25()`` and, on PostgreSQL, the same formula
+over term-statistics tables (:func:`term_frequencies`, ``K1``, ``B`` and :func:`idf` are FTS5's).
+A title term counts ``TITLE_WEIGHT`` times in a chunk's term frequency; a chunk's length is its
+number of terms, title included once.
 """
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
+from collections import Counter
 from functools import lru_cache
 
 import fugashi
@@ -25,6 +32,9 @@ CJK_RUN = re.compile(r"[\u30a0-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]{2,
 # Words that carry no meaning on their own in a query (particles, auxiliaries, punctuation).
 _SKIP_POS = {"助詞", "助動詞", "補助記号", "記号", "空白"}
 TITLE_WEIGHT = 2.0
+# BM25's term-frequency saturation and length normalisation: FTS5's fixed values
+K1 = 1.2
+B = 0.75
 
 
 @lru_cache(maxsize=1)
@@ -64,7 +74,27 @@ def index_text(text: str) -> str:
     return " ".join(terms(text))
 
 
+def query_terms(text: str) -> list[str]:
+    """The distinct terms of a query, each counted once by BM25 (sorted, for stable statements)."""
+    return sorted(set(terms(text)))
+
+
 def match_query(text: str) -> str | None:
     """An FTS5 MATCH expression: any of the query's terms, each quoted (BM25 ranks by how many)."""
-    unique = sorted(set(terms(text)))
+    unique = query_terms(text)
     return " OR ".join(f'"{t}"' for t in unique) if unique else None
+
+
+def term_frequencies(title: str, text: str) -> tuple[dict[str, float], int]:
+    """A chunk's BM25 term frequencies (title terms weighted) and its length in terms."""
+    title_terms, body_terms = terms(title), terms(text)
+    frequencies: dict[str, float] = dict(Counter(body_terms))
+    for term in title_terms:
+        frequencies[term] = frequencies.get(term, 0.0) + TITLE_WEIGHT
+    return frequencies, len(title_terms) + len(body_terms)
+
+
+def idf(chunks: int, containing: int) -> float:
+    """FTS5's inverse document frequency: a term in more than half the chunks counts next to nothing."""
+    value = math.log((chunks - containing + 0.5) / (containing + 0.5))
+    return value if value > 0 else 1e-6

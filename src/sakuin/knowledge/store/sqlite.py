@@ -111,9 +111,6 @@ class SQLiteStore(SQLStore):
     """The knowledge base in one SQLite file."""
 
     P = "?"
-    # dev split, 475 questions: R@1 0.0 → 0.777 (dense alone), 0.5 → 0.884, 0.6 → 0.890,
-    # 0.7 → 0.901, 0.8 → 0.897, 1.0 → 0.897 (lexical alone); 0.7 and 0.75 tie best
-    lexical_weight = 0.7
 
     def __init__(self, path: Path, *, embedding_model: str = "") -> None:
         self.path = path
