@@ -42,7 +42,7 @@ from sakuin.classify.distill import DistillEngine
 from sakuin.classify.engines import Row
 from sakuin.classify.features import text_features
 from sakuin.config import load_settings
-from sakuin.curate.dedup import NearDuplicates, exact_clusters
+from sakuin.curate.dedup import NearDuplicates, exact_clusters, shingles
 from sakuin.curate.filters import FILTERS, make_filter
 from sakuin.curate.judge import Judge
 from sakuin.curate.junk import JUNK
@@ -187,32 +187,43 @@ def plant_near_copies(
 
 
 def dedup_rows(ja: list[str], en: list[str], docs: int) -> dict[str, Any]:
+    """Precision and recall of planted near copies, over shingle sizes and thresholds.
+
+    A found pair counts as correct when it was planted or when its two texts really are that
+    similar (exact Jaccard of their shingles at the threshold): the data holds a few near copies
+    of its own, and finding them is not an error.
+    """
     rng = random.Random(1)
-    base = rng.sample(ja, min(docs // 2, len(ja))) + rng.sample(en, min(docs // 2, len(en)))
+    half = docs // 2
+    base = rng.sample(ja, min(half, len(ja))) + rng.sample(en, min(half, len(en)))
     texts, planted = plant_near_copies(base, 0.2, rng)
     rows: dict[str, Any] = {"documents": len(texts), "planted_pairs": len(planted)}
-    for threshold in (0.6, 0.7, 0.8):
-        (clusters, exact), seconds = timed(
-            lambda t=threshold: (NearDuplicates(threshold=t).clusters(texts), exact_clusters(texts))  # type: ignore[misc]
-        )
-        found = {(a, b) for c in clusters for a in c for b in c if a < b}
-        hits = len(found & planted)
-        rows[f"threshold_{threshold}"] = {
-            "precision": round(hits / len(found), 4) if found else None,
-            "recall": round(hits / len(planted), 4),
-            "recall_ja": round(
-                len({p for p in found & planted if p[0] < docs // 2})
-                / max(1, sum(p[0] < docs // 2 for p in planted)),
-                4,
-            ),
-            "recall_en": round(
-                len({p for p in found & planted if p[0] >= docs // 2})
-                / max(1, sum(p[0] >= docs // 2 for p in planted)),
-                4,
-            ),
-            "docs_per_s": round(len(texts) / seconds),
-            "exact_clusters": len(exact),
-        }
+    for ngram in (3, 5):
+        shingled = [shingles(t, ngram) for t in texts]
+        for threshold in (0.6, 0.7, 0.8):
+            (clusters, exact), seconds = timed(
+                lambda n=ngram, t=threshold: (  # type: ignore[misc]
+                    NearDuplicates(threshold=t, ngram=n).clusters(texts),
+                    exact_clusters(texts),
+                )
+            )
+            found = {(a, b) for c in clusters for a in c for b in c if a < b}
+            correct = {
+                (a, b)
+                for a, b in found
+                if (a, b) in planted
+                or len(shingled[a] & shingled[b]) / len(shingled[a] | shingled[b]) >= threshold
+            }
+            hits = found & planted
+            ja_pairs = {p for p in planted if p[0] < half}
+            rows[f"ngram_{ngram}_threshold_{threshold}"] = {
+                "precision": round(len(correct) / len(found), 4) if found else None,
+                "recall": round(len(hits) / len(planted), 4),
+                "recall_ja": round(len(hits & ja_pairs) / max(1, len(ja_pairs)), 4),
+                "recall_en": round(len(hits - ja_pairs) / max(1, len(planted - ja_pairs)), 4),
+                "docs_per_s": round(len(texts) / seconds),
+                "exact_clusters": len(exact),
+            }
     return rows
 
 
@@ -264,7 +275,16 @@ def main() -> None:
     parser.add_argument("--rewrite-tokens", type=int, default=96)
     parser.add_argument("--dedup-docs", type=int, default=600)
     parser.add_argument("--no-ask-llm", action="store_true")
+    parser.add_argument(
+        "--dedup-only", action="store_true", help="rerun de-duplication into the results file"
+    )
     args = parser.parse_args()
+    if args.dedup_only:
+        stored = json.loads(RESULTS.read_text(encoding="utf-8")) if RESULTS.is_file() else {}
+        stored["dedup"] = dedup_rows(paragraphs(), english_paragraphs(), args.dedup_docs)
+        RESULTS.write_text(json.dumps(stored, ensure_ascii=False, indent=2), encoding="utf-8")
+        print(json.dumps(stored["dedup"], indent=1))
+        return
 
     every = paragraphs()
     rng = random.Random(0)
