@@ -4,7 +4,7 @@ whole document's layout (no model needed)."""
 from __future__ import annotations
 
 from sakuin.write.compose import candidates
-from sakuin.write.layout import lines
+from sakuin.write.layout import is_bare_reply, lines
 from sakuin.write.request import read_request
 from sakuin.write.sources import Source
 from tests.write.conftest import KAEDE
@@ -66,3 +66,34 @@ def test_a_passage_cut_mid_line_is_read_with_its_whole_document() -> None:
     cleaning = next(s for s in found if s.text.startswith("柔らかい布"))
     assert cleaning.question == "本体の外側はどう掃除しますか？"
     assert not any(s.text.endswith("？") for s in found)  # no question line is a candidate
+
+
+def test_a_tables_rows_are_list_items_and_its_header_a_heading() -> None:
+    text = read("products/minamo-w2.md")
+    found = list(lines(text))
+    header = next(line for line in found if text[line.start : line.end].startswith("| 項目"))
+    rows = [line for line in found if line.marker == "|"]
+    assert header.role == "heading"
+    assert [text[line.start : line.end].split("|")[1].strip() for line in rows[:2]] == ["本体寸法", "重量"]
+    assert {line.role for line in rows} == {"item"} and len({line.block for line in rows}) == 1
+    source = Source(1, 3, "ミナモ W2 製品概要", "minamo-w2.md", 0, len(text), text)
+    quoted = candidates(read_request("ミナモ W2 の重量は？"), [source], {3: text})
+    assert "重量: 11 kg" in [s.text for s in quoted] and all(not s.text.startswith("項目") for s in quoted)
+
+
+def test_a_writing_task_quotes_an_faq_answer_without_its_bare_reply() -> None:
+    """ "No." and "Not yet." say nothing without their question: a writing task leaves them out,
+    a question keeps the answer whole; an answer reads as prose, never as a list item."""
+    assert is_bare_reply("No.") and is_bare_reply("Not yet.") and is_bare_reply("はい。")
+    assert not is_bare_reply("The lamp stands on a desk.") and not is_bare_reply("6 か月に 1 回交換します。")
+    text = read("support/hotaru-faq.md")
+    source = Source(1, 5, "Hotaru L1 FAQ", "hotaru-faq.md", 0, len(text), text)
+    written = [
+        s.text
+        for s in candidates(read_request("Write an introduction to the Hotaru L1."), [source], {5: text})
+    ]
+    asked = candidates(read_request("Can the Hotaru L1 be mounted on a wall?"), [source], {5: text})
+    assert "The Hotaru L1 is made to stand on a desk; a wall bracket is not offered." in written
+    assert not any(s.startswith(("No.", "Not yet.")) for s in written)
+    assert any(s.text.startswith("No. The Hotaru L1 is made to stand") for s in asked)
+    assert all(s.marker == "" for s in asked if s.question)
