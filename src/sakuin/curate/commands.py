@@ -108,8 +108,8 @@ def dedup(
     out_path: OutOption,
     threshold: Annotated[
         float, typer.Option(min=0.01, max=0.99, help="Jaccard similarity of a near copy.")
-    ] = 0.8,
-    ngram: Annotated[int, typer.Option(min=1, help="Characters per shingle.")] = 5,
+    ] = 0.7,
+    ngram: Annotated[int, typer.Option(min=1, help="Characters per shingle.")] = 3,
     near: Annotated[
         bool, typer.Option(help="Also remove near copies (MinHash LSH), not only exact ones.")
     ] = True,

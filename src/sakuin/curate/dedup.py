@@ -44,8 +44,10 @@ def shingles(text: str, n: int) -> set[bytes]:
 class NearDuplicates:
     """MinHash LSH over character n-grams; ``threshold`` is the Jaccard similarity of a near copy."""
 
-    threshold: float = 0.8
-    ngram: int = 5
+    # benchmarks/curate.py, 1,200 JA + EN documents with 200 planted near copies: 3-grams at 0.7
+    # find 98% of them at precision 0.995; 5-grams at 0.8 (the usual word-level setting) only 75%.
+    threshold: float = 0.7
+    ngram: int = 3
     num_perm: int = 128
 
     def __post_init__(self) -> None:

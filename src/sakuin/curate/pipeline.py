@@ -7,7 +7,7 @@ The file lists steps in order, each a bare name or a name with its parameters::
       - length: {min_chars: 80}
       - repetition
       - dedup_exact
-      - dedup_minhash: {threshold: 0.8}
+      - dedup_minhash: {threshold: 0.7}
       - judge: {rubric: educational, threshold: 0.5}
 
 Each step sees only the records the steps before it kept. Consecutive per-record steps form a
