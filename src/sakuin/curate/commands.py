@@ -67,7 +67,7 @@ def judge(
     removed: RemovedOption = None,
     ray_address: RayAddress = None,
 ) -> None:
-    """Add ``quality`` in [0, 1] and each grade's probability to every record (one forward pass each)."""
+    """Add quality in [0, 1] and each grade's probability to every record (one forward pass each)."""
     if engine not in ("score", "distill", "ray"):
         raise CurateError(f"unknown engine '{engine}'; use score, distill or ray.")
     params: dict[str, Any] = {"rubric": rubric, "calibrate": calibrate}
