@@ -103,8 +103,10 @@ def test_the_model_writes_rewrites_and_only_acceptable_ones_are_kept(tiny_base: 
     for index, texts in kept.items():
         held_out = held_out_parts(FACTS[index])
         assert all(acceptable(t, FACTS[index], held_out) for t in texts)
-    prompt = rewrite_prompt("榊瀬遥真は金沢で生まれた。", "ja")
-    assert prompt.endswith("文： 榊瀬遥真は金沢で生まれた。\n書き換え：")
+    prompt = rewrite_prompt("榊瀬遥真は金沢で生まれた。", FACTS[1])
+    assert prompt.endswith("文： 榊瀬遥真は金沢で生まれた。\n書き換え：") and "本社" not in prompt
+    examples = prompt.split("\n\n")[1:-1]  # two rewrites of the same relation, about someone invented
+    assert len(examples) == 2 and all("榊瀬遥真" not in e for e in examples)
 
 
 @pytest.mark.slow

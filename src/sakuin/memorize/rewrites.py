@@ -1,12 +1,14 @@
 """Restatements the model writes: each of a fact's template restatements rewritten by a language
 model, then kept only if it still states the fact and asks no held-out question.
 
-The model sees one restatement at a time behind two fixed examples in the fact's language and
-writes one line (sampled, seeded per rewrite, so a run is repeatable). A rewrite is kept when it
-names the subject and the object exactly, holds no piece of a question form reserved for
-probes (then :func:`~sakuin.memorize.paraphrase.check_held_out` checks the whole training set
-again), and is no near-duplicate of a template restatement or of an earlier rewrite (the
-same MinHash filter); so diversity grows but recall is still measured on forms never trained on.
+The model sees one restatement at a time behind two examples of the same relation and language
+(about an invented subject) and writes one line, sampled and seeded per rewrite so a run
+repeats. A rewrite is kept when it names the subject and the object exactly, holds no piece of
+a question form reserved for probes (then :func:`~sakuin.memorize.paraphrase.check_held_out`
+checks the whole training set again), and is no near-duplicate of a template restatement or of
+an earlier rewrite (the same MinHash filter); so diversity grows but recall is still measured
+on forms never trained on. A changed relation with the same names ("born in" turned "based in")
+is not caught by these checks; the examples' relation is what keeps a small model on it.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from sakuin.memorize.facts import Fact, Lang
+from sakuin.memorize.fictional import fictional_facts
 from sakuin.memorize.paraphrase import candidates, dedupe
 from sakuin.memorize.relations import relation
 from sakuin.models import LanguageModel
@@ -43,10 +46,27 @@ class Rewrites:
     dropped: int
 
 
-def rewrite_prompt(sentence: str, lang: Lang) -> str:
-    """The few-shot prompt asking for one rewrite of ``sentence``."""
-    instruction, said, rewrite = _LABELS[lang]
-    shots = "".join(f"{said} {a}\n{rewrite} {b}\n\n" for a, b in _EXAMPLES[lang])
+def _shots(fact: Fact) -> tuple[tuple[str, str], ...]:
+    """Two example rewrites in ``fact``'s own relation, about an invented subject, so that a small
+    model copying the examples' shape keeps the relation (generic examples invite "born in" to
+    become "based in")."""
+    forms = relation(fact.relation).forms[fact.lang].templates
+    example = next(
+        (f for f in fictional_facts(12, seed=99) if f.relation == fact.relation and f.lang == fact.lang), None
+    )
+    if example is None or len(forms) < 5:
+        return _EXAMPLES[fact.lang]
+
+    def fill(template: str) -> str:
+        return template.format(s=example.subject, o=example.object)
+
+    return ((fill(forms[0]), fill(forms[3])), (fill(forms[1]), fill(forms[4])))
+
+
+def rewrite_prompt(sentence: str, fact: Fact) -> str:
+    """The few-shot prompt asking for one rewrite of ``sentence``, a restatement of ``fact``."""
+    instruction, said, rewrite = _LABELS[fact.lang]
+    shots = "".join(f"{said} {a}\n{rewrite} {b}\n\n" for a, b in _shots(fact))
     return f"{instruction}\n\n{shots}{said} {sentence}\n{rewrite}"
 
 
@@ -89,7 +109,7 @@ def model_rewrites(model: LanguageModel, fact: Fact, count: int, *, seed: int = 
     sources = candidates(fact, seed)
     written = []
     for number in range(count):
-        prompt = rewrite_prompt(sources[number % len(sources)], fact.lang)
+        prompt = rewrite_prompt(sources[number % len(sources)], fact)
         completion = model.generate(prompt, max_tokens=48, temperature=0.8, stop=["\n"], seed=seed + number)
         written.append(completion.text.strip())
     return filter_rewrites(written, fact, seed=seed)
