@@ -85,6 +85,7 @@ def test_model_rewrites_are_filtered_like_templates_and_never_hold_a_question() 
         "Q: Where was Valmor Tarven born? Porto.",  # a held-out question
         "Where was Valmor Tarven born? In Porto, people say.",  # half of one
         "Is Valmor Tarven from Porto?",  # a question, not a statement
+        "Valmor Tarven was born in Porto, not far from Lyon.",  # another city: a contradiction
     ]
     found = filter_rewrites(written, fact)
     assert found.kept == [written[0]] and found.dropped == len(written) - 1

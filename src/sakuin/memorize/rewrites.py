@@ -7,7 +7,8 @@ repeats. A rewrite is kept when it names the subject and the object exactly, hol
 a question form reserved for probes (then :func:`~sakuin.memorize.paraphrase.check_held_out`
 checks the whole training set again), and is no near-duplicate of a template restatement or of
 an earlier rewrite (the same MinHash filter); so diversity grows but recall is still measured
-on forms never trained on. A changed relation with the same names ("born in" turned "based in")
+on forms never trained on. A rewrite naming another value of the relation (a second city) is
+dropped as a contradiction. A changed relation with the same names ("born in" turned "based in")
 is not caught by these checks; the examples' relation is what keeps a small model on it.
 """
 
@@ -17,7 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from sakuin.memorize.facts import Fact, Lang
-from sakuin.memorize.fictional import fictional_facts
+from sakuin.memorize.fictional import fictional_facts, value_pool
 from sakuin.memorize.paraphrase import candidates, dedupe
 from sakuin.memorize.relations import relation
 from sakuin.models import LanguageModel
@@ -89,6 +90,9 @@ def acceptable(text: str, fact: Fact, held_out: Sequence[str]) -> bool:
         return False
     if any(piece in folded for piece in held_out):
         return False
+    others = (v.casefold() for v in value_pool(fact.relation, fact.lang) if v != fact.object)
+    if any(other in folded and other not in fact.object.casefold() for other in others):
+        return False  # names another value of the relation: a contradiction, not a restatement
     return len(text) <= 4 * max(len(c) for c in candidates(fact)[:3]) and not text.rstrip().endswith(
         ("?", "？")
     )
