@@ -192,22 +192,23 @@ def _add_postings(db: PgConnection, doc_id: int, title: str, chunks: Sequence[tu
         " ORDER BY term ON CONFLICT (term) DO UPDATE SET chunks = term_stats.chunks + excluded.chunks",
         (doc_id,),
     )
+    _count_in_corpus(db, doc_id, +1)
+
+
+def _count_in_corpus(db: PgConnection, doc_id: int, sign: int) -> None:
+    """Add (``sign`` +1) or subtract (-1) a document's chunks and their length in ``corpus_stats``."""
     db.execute(
-        "UPDATE corpus_stats SET chunks = corpus_stats.chunks + n, length = corpus_stats.length + total"
+        "UPDATE corpus_stats SET chunks = corpus_stats.chunks + %(sign)s * n,"
+        " length = corpus_stats.length + %(sign)s * total"
         " FROM (SELECT count(*) AS n, COALESCE(sum(length), 0) AS total FROM"
-        "  (SELECT DISTINCT chunk_id, length FROM chunk_terms WHERE doc_id = %s) AS c) AS s",
-        (doc_id,),
+        "  (SELECT DISTINCT chunk_id, length FROM chunk_terms WHERE doc_id = %(doc)s) AS c) AS s",
+        {"sign": sign, "doc": doc_id},
     )
 
 
 def _remove_postings(db: PgConnection, doc_id: int) -> None:
     """Take a document's chunks out of the statistics (its postings go with it by cascade)."""
-    db.execute(
-        "UPDATE corpus_stats SET chunks = corpus_stats.chunks - n, length = corpus_stats.length - total"
-        " FROM (SELECT count(*) AS n, COALESCE(sum(length), 0) AS total FROM"
-        "  (SELECT DISTINCT chunk_id, length FROM chunk_terms WHERE doc_id = %s) AS c) AS s",
-        (doc_id,),
-    )
+    _count_in_corpus(db, doc_id, -1)
     gone = db.execute(
         "UPDATE term_stats s SET chunks = s.chunks - g.n"
         " FROM (SELECT term, count(*) AS n FROM chunk_terms WHERE doc_id = %s GROUP BY term) AS g"
@@ -469,37 +470,37 @@ class PostgresStore(SQLStore):
 
     # -- health -------------------------------------------------------------------------------
     def check_integrity(self) -> list[str]:
-        problems = []
-        orphans = self._rows(
-            "SELECT COUNT(*) AS n FROM readers r LEFT JOIN documents d ON d.id = r.doc_id WHERE d.id IS NULL"
-        )[0]["n"]
-        if orphans:
-            problems.append(f"{orphans} reader rows without a document")
-        empty = self._rows(
-            "SELECT COUNT(*) AS n FROM documents d WHERE NOT EXISTS"
-            " (SELECT 1 FROM readers r WHERE r.doc_id = d.id)"
-        )[0]["n"]
-        if empty:
-            problems.append(f"{empty} documents that nobody may read")
-        miscounted = self._rows(
-            "SELECT COUNT(*) AS n FROM term_stats s FULL JOIN"
-            " (SELECT term, COUNT(*) AS chunks FROM chunk_terms GROUP BY term) AS p USING (term)"
-            " WHERE COALESCE(s.chunks, 0) <> COALESCE(p.chunks, 0)"
-        )[0]["n"]
-        if miscounted:
-            problems.append(f"{miscounted} terms whose chunk count disagrees with the postings")
-        corpus = self._rows(
-            "SELECT s.chunks = p.chunks AND s.length = p.length AS ok FROM corpus_stats s,"
-            " (SELECT COUNT(*) AS chunks, COALESCE(SUM(length), 0) AS length FROM"
-            "  (SELECT DISTINCT chunk_id, length FROM chunk_terms) AS c) AS p"
-        )[0]["ok"]
-        if not corpus:
-            problems.append("the corpus statistics disagree with the postings")
-        return problems
+        return [message.format(n) for sql, message in _CHECKS if (n := self._rows(sql)[0]["n"])]
 
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+
+# what check_integrity counts, and how it reports a count above zero
+_CHECKS = [
+    (
+        "SELECT COUNT(*) AS n FROM readers r LEFT JOIN documents d ON d.id = r.doc_id WHERE d.id IS NULL",
+        "{} reader rows without a document",
+    ),
+    (
+        "SELECT COUNT(*) AS n FROM documents d"
+        " WHERE NOT EXISTS (SELECT 1 FROM readers r WHERE r.doc_id = d.id)",
+        "{} documents that nobody may read",
+    ),
+    (
+        "SELECT COUNT(*) AS n FROM term_stats s FULL JOIN"
+        " (SELECT term, COUNT(*) AS chunks FROM chunk_terms GROUP BY term) AS p USING (term)"
+        " WHERE COALESCE(s.chunks, 0) <> COALESCE(p.chunks, 0)",
+        "{} terms whose chunk count disagrees with the postings",
+    ),
+    (
+        "SELECT COUNT(*) AS n FROM corpus_stats s, (SELECT COUNT(*) AS chunks, COALESCE(SUM(length), 0)"
+        " AS length FROM (SELECT DISTINCT chunk_id, length FROM chunk_terms) AS c) AS p"
+        " WHERE s.chunks <> p.chunks OR s.length <> p.length",
+        "the corpus statistics disagree with the postings ({} row)",
+    ),
+]
 
 
 def _vector(values: np.ndarray) -> str:
