@@ -19,6 +19,9 @@ writer, AUC of its judgement (and of the heuristics) between original paragraphs
 textbook-style rewrites of them.
 
     .venv/bin/python benchmarks/curate.py [--good 24] [--rewrites 6] [--dedup-docs 600] [--no-ask-llm]
+    .venv/bin/python benchmarks/curate.py --dedup-only   # only the de-duplication sweep, into the same file
+
+``--no-ask-llm`` keeps the Ask-LLM row of the previous results file, marked ``from_previous_run``.
 
 Writes ``benchmarks/results/curate.json`` and ``curate.png`` (quality per kind).
 """
@@ -318,6 +321,8 @@ def main() -> None:
     if not args.no_ask_llm:
         results["ask_llm"], _, _ = judge_rows(model, texts, kinds, "ask_llm")
         print("ask_llm", json.dumps(results["ask_llm"]))
+    elif RESULTS.is_file() and "ask_llm" in (previous := json.loads(RESULTS.read_text(encoding="utf-8"))):
+        results["ask_llm"] = {**previous["ask_llm"], "from_previous_run": True}
     results["judge_vs_writer"] = writer_rows(model, judge, chosen[: args.rewrites], args.rewrite_tokens)
     print("writer", json.dumps(results["judge_vs_writer"], ensure_ascii=False))
     results["note"] = (
