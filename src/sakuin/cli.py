@@ -15,6 +15,7 @@ from rich.table import Table
 
 from sakuin.classify import commands as classify_commands
 from sakuin.config import load_settings
+from sakuin.curate import commands as curate_commands
 from sakuin.errors import SakuinError
 from sakuin.knowledge import commands as knowledge_commands
 from sakuin.memorize import commands as memorize_commands
@@ -22,6 +23,7 @@ from sakuin.models import Message
 from sakuin.server import commands as server_commands
 from sakuin.simulate import commands as simulate_commands
 from sakuin.terminal import err, model_of, out, settings_of
+from sakuin.vision import commands as vision_commands
 from sakuin.write import commands as write_commands
 
 app = typer.Typer(
@@ -251,6 +253,8 @@ app.command("choose")(classify_commands.choose)
 app.command("demo")(server_commands.demo)
 app.add_typer(memorize_commands.memorize, name="memorize")
 app.add_typer(memorize_commands.adapters, name="adapters")
+app.add_typer(curate_commands.curate, name="curate")
+app.command("see")(vision_commands.see)
 
 
 def main() -> None:

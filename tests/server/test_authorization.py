@@ -38,6 +38,7 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/jobs/{kind}"): {"data": {"params": json.dumps({"readers": "user:bob"})}},
     ("POST", "/api/write"): {"json": {"request": "What is Project Heron?"}},
     ("POST", "/api/adapters/{name}/generate"): {"json": {"prompt": "What is Project Heron?"}},
+    ("POST", "/api/see"): {"files": [("image", ("heron.png", b"no image"))], "data": {"prompt": "person"}},
 }
 
 

@@ -25,10 +25,11 @@ from sakuin.knowledge.access import AccessError, UnknownPrincipalError
 from sakuin.knowledge.store.base import DocumentNotFoundError
 from sakuin.memorize.adapters import AdapterNotFoundError
 from sakuin.models import LanguageModel
-from sakuin.server import accounts_api, adapters_api, documents_api, jobs_api, pages, write_api
+from sakuin.server import accounts_api, adapters_api, documents_api, jobs_api, pages, vision_api, write_api
 from sakuin.server.accounts import Accounts
 from sakuin.server.auth import ForbiddenError, NotAuthenticatedError
 from sakuin.server.classify_job import ClassifyModels, classify_kind
+from sakuin.server.curate_job import curate_kind
 from sakuin.server.job_kinds import ingest_kind
 from sakuin.server.jobs import JobManager, JobNotFoundError
 from sakuin.server.memorize_job import memorize_kind
@@ -109,6 +110,7 @@ def create_app(
     for kind in (
         ingest_kind(kb),
         classify_kind(classify_models),
+        curate_kind(classify_models),
         simulate_kind(settings.simulate, shared_model.generating),
         memorize_kind(settings, kb),
     ):
@@ -158,6 +160,7 @@ def create_app(
         jobs_api.router,
         write_api.router,
         adapters_api.router,
+        vision_api.router,
         pages.router,
     )
     for router in routers:

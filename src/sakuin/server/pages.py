@@ -31,7 +31,10 @@ NAV: list[tuple[str, str]] = [
     ("/knowledge", "nav_knowledge"),
     ("/write", "nav_write"),
     ("/classify", "nav_classify"),
+    ("/curate", "nav_curate"),
     ("/simulate", "nav_simulate"),
+    ("/vision", "nav_vision"),
+    ("/memorize", "nav_memorize"),
     ("/jobs", "nav_jobs"),
 ]
 PREVIEW_ROWS = 50  # rows of a labelled table the Classify page shows
@@ -88,6 +91,27 @@ def write_page(request: Request, services: ServicesDep) -> Response:
     if principal is None:
         return render(request, "login.html", None, status=401)
     return render(request, "write.html", principal)
+
+
+@router.get("/vision", response_class=HTMLResponse)
+def vision_page(request: Request, services: ServicesDep) -> Response:
+    principal = resolve_principal(request, services)
+    if principal is None:
+        return render(request, "login.html", None, status=401)
+    return render(request, "vision.html", principal)
+
+
+@router.get("/memorize", response_class=HTMLResponse)
+def memorize_page(request: Request, services: ServicesDep) -> Response:
+    """The recall curve and route comparison of the benchmark, and the adapters the visitor may use."""
+    from sakuin.memorize.adapters import registry
+    from sakuin.memorize.report import page_data
+
+    principal = resolve_principal(request, services)
+    if principal is None:
+        return render(request, "login.html", None, status=401)
+    data = page_data(registry(services.settings), services.kb.store, principal.user)
+    return render(request, "memorize.html", principal, **data)
 
 
 @router.get("/jobs", response_class=HTMLResponse)
@@ -173,6 +197,13 @@ def _simulate_results(job: Job) -> dict[str, Any]:
 @router.get("/classify", response_class=HTMLResponse)
 def classify_page(request: Request, services: ServicesDep) -> Response:
     return _job_page(request, services, "classify.html", "classify", _classify_results)
+
+
+@router.get("/curate", response_class=HTMLResponse)
+def curate_page(request: Request, services: ServicesDep) -> Response:
+    from sakuin.server.curate_job import curate_results
+
+    return _job_page(request, services, "curate.html", "curate", curate_results)
 
 
 @router.get("/simulate", response_class=HTMLResponse)

@@ -8,14 +8,19 @@ open its passage). Only what the principal may read is retrieved, exactly as on 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from functools import partial
 from typing import Any, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 from sse_starlette import EventSourceResponse
 
 from sakuin.knowledge.search import EmptyQueryError
+from sakuin.memorize.use import usable_manifest
+from sakuin.models import LanguageModel
+from sakuin.server.adapters_api import adapted_models
 from sakuin.server.auth import PrincipalDep
 from sakuin.server.services import Services, ServicesDep, exposes
 from sakuin.server.streaming import event_stream
@@ -35,10 +40,17 @@ class WriteRequest(BaseModel):
     )
     length: int | None = Field(None, ge=20, le=20000, description="Target length in characters.")
     tone: Literal["formal", "casual", "persuasive"] | None = None
+    adapter: str | None = Field(
+        None,
+        max_length=64,
+        description="Write with this adapter's knowledge (404 unless usable).",
+    )
 
 
 @router.post("/write", response_class=EventSourceResponse, openapi_extra=exposes("content"))
-def write(body: WriteRequest, principal: PrincipalDep, services: ServicesDep) -> EventSourceResponse:
+def write(
+    body: WriteRequest, request: Request, principal: PrincipalDep, services: ServicesDep
+) -> EventSourceResponse:
     """Write from what the caller may read, citing it as [1], [2] — or refuse when nothing covers it.
 
     Events: ``token`` ({"text"}) per piece of text, then ``result`` (the whole result, sources
@@ -47,13 +59,25 @@ def write(body: WriteRequest, principal: PrincipalDep, services: ServicesDep) ->
     if not body.request.strip():
         raise EmptyQueryError("the request is empty; say what to write or ask.")
     services.kb.store.require_user(principal.user)
-    services.model.get()  # a model that cannot load fails this request with its status, not mid-stream
-    return event_stream(_events(services, principal.user, body))
+    writing: Callable[[], AbstractContextManager[LanguageModel]]
+    if body.adapter:  # the adapter's check, before anything streams: 404 like a missing adapter
+        usable_manifest(services.settings, services.kb.store, body.adapter, principal.user)
+        models = adapted_models(request)
+        writing = partial(models.using, services, body.adapter, principal.user)
+    else:
+        services.model.get()  # a model that cannot load fails this request with its status, not mid-stream
+        writing = services.model.generating
+    return event_stream(_events(services, writing, principal.user, body))
 
 
-def _events(services: Services, user: str, body: WriteRequest) -> Iterator[tuple[str, Any]]:
+def _events(
+    services: Services,
+    writing: Callable[[], AbstractContextManager[LanguageModel]],
+    user: str,
+    body: WriteRequest,
+) -> Iterator[tuple[str, Any]]:
     options = chosen_options(services.settings.write, mode=body.mode, style=body.style)
-    with services.model.generating() as model:
+    with writing() as model:
         for event in write_stream(
             services.kb, model, body.request, user, options, target_chars=body.length, tone=body.tone
         ):

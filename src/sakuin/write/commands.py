@@ -16,6 +16,7 @@ from rich.table import Table
 from sakuin.config import save_setting
 from sakuin.errors import SakuinError
 from sakuin.knowledge.workspace import KnowledgeBase
+from sakuin.memorize.commands import adapted_model
 from sakuin.terminal import err, model_of, out, settings_of
 from sakuin.write.evidence import calibrate
 from sakuin.write.request import read_request
@@ -44,13 +45,16 @@ def write(
     length: Annotated[int | None, typer.Option(min=20, help="Target length in characters.")] = None,
     tone: Annotated[str | None, typer.Option(help="formal, casual or persuasive.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object at the end.")] = False,
+    adapter: Annotated[
+        str | None, typer.Option(help="Write with this adapter's knowledge (if --as may use it).")
+    ] = None,
 ) -> None:
     """Write from what the user may read, citing it as [1], [2]; or say that nothing covers it."""
     settings = settings_of(ctx)
     options = chosen_options(settings.write, mode=mode, style=style)
     text = sys.stdin.read() if request == "-" else request
     kb = KnowledgeBase(settings)
-    model = model_of(ctx)
+    model = adapted_model(ctx, adapter, user) if adapter else model_of(ctx)
     result: WriteResult | None = None
     for event in write_stream(kb, model, text, user, options, target_chars=length, tone=tone):
         if isinstance(event, WriteResult):

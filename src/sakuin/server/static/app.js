@@ -308,6 +308,16 @@ document.addEventListener("DOMContentLoaded", () => {
     }, form.getAll("files"));
   }));
 
+  on("curate-form", "submit", guard(async (event) => {
+    const form = new FormData(event.target);
+    const threshold = form.get("threshold");
+    await submitJob("curate", {
+      pipeline: form.get("pipeline") || "",
+      text_field: form.get("text_field") || "text",
+      threshold: threshold === "" || threshold === null ? null : Number(threshold),
+    }, form.getAll("files"));
+  }));
+
   on("simulate-form", "submit", guard(async (event) => {
     const form = new FormData(event.target);
     await submitJob("simulate", { request: form.get("request"), calculator: form.get("calculator") || null });
