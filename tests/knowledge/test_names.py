@@ -88,6 +88,11 @@ def downgrade(kb: KnowledgeBase) -> None:
         assert isinstance(store, PostgresStore)
         with psycopg.connect(store.url, autocommit=True) as old:
             old.execute("ALTER TABLE documents DROP COLUMN name")
+            # version 1 kept each chunk's words in a tsvector, where the BM25 tables are now
+            old.execute("DROP TABLE chunk_terms, term_stats, corpus_stats")
+            old.execute("ALTER TABLE chunks ADD COLUMN words TSVECTOR NOT NULL DEFAULT ''")
+            old.execute("UPDATE chunks SET words = to_tsvector('simple', text)")
+            old.execute("CREATE INDEX chunks_words ON chunks USING GIN (words)")
             old.execute("UPDATE sakuin_schema SET version = 1")
         kb.store = PostgresStore(store.url, dim=kb.embedder.dim)
     kb.__dict__.pop("ingestor", None)  # it was made over the closed store

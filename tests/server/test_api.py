@@ -177,7 +177,7 @@ def test_job_requests_that_cannot_run(live: LiveServer) -> None:
     not_json = alice.post("/api/jobs/ingest", data={"params": "{readers"})
     assert not_json.status_code == 400 and "not JSON" in not_json.json()["error"]
     kinds = alice.get("/api/job-kinds").json()
-    assert [k["name"] for k in kinds] == ["ingest", "classify", "simulate", "memorize"]
+    assert [k["name"] for k in kinds] == ["ingest", "classify", "curate", "simulate", "memorize"]
     assert "readers" in kinds[0]["params"]["properties"] and "labels" in kinds[1]["params"]["properties"]
 
 

@@ -123,14 +123,19 @@ def plain(markdown: str) -> str:
     return text
 
 
+def terms_said(request: Request, sentence: Sentence) -> int:
+    """How many of the request's subject terms ``sentence`` holds, its FAQ question included; terms
+    in its source's title are context every sentence of that source shares and do not count."""
+    own = [t for t in request.subject_terms if not contains_term(sentence.source.title, t)]
+    said = f"{sentence.question} {sentence.text}"
+    return sum(contains_term(said, t) for t in own)
+
+
 def rank(model: LanguageModel, request: Request, sentences: list[Sentence]) -> list[Sentence]:
     """Sentences best first: lexical coverage and the model's score, fused by rank."""
 
     def lexical(sentence: Sentence) -> tuple[float, int]:
-        # terms in the source's title are context every sentence of it shares, not what sets one apart
-        own = [t for t in request.subject_terms if not contains_term(sentence.source.title, t)]
-        said = f"{sentence.question} {sentence.text}"  # an answer is read with its question
-        return sum(contains_term(said, t) for t in own), -sentence.source.number
+        return terms_said(request, sentence), -sentence.source.number
 
     shortlist = sorted(sentences, key=lexical, reverse=True)[: MODEL_RANKED[request.task]]
     by_model = {
@@ -165,14 +170,14 @@ def _model_scores(model: LanguageModel, request: Request, sentences: list[Senten
 def select(request: Request, ranked: list[Sentence]) -> list[Sentence]:
     """The best sentences that fit the target length (at least one), in reading order for a writing
     task (source by source, as the documents have them) and best first for a question, which
-    gets at most :data:`ANSWER_SENTENCES`, all from the paragraph or list of the best one."""
+    gets at most :data:`ANSWER_SENTENCES`: the best one, then one that continues it."""
     chosen: list[Sentence] = []
     length = 0
     for sentence in ranked:
         if request.task == "answer" and len(chosen) == ANSWER_SENTENCES:
             break
-        if request.task == "answer" and chosen and not _same_block(sentence, chosen[0]):
-            continue  # an answer goes on only with what its paragraph or list says next to it
+        if request.task == "answer" and chosen and not _continues(request, chosen[0], sentence):
+            continue
         too_long = chosen and length + len(sentence.text) > request.target_chars
         if too_long or any(_repeats(sentence, other) for other in chosen):
             continue  # a shorter sentence further down may still fit
@@ -189,6 +194,12 @@ def select(request: Request, ranked: list[Sentence]) -> list[Sentence]:
 def names_subject(request: Request, text: str) -> bool:
     """Whether ``text`` names one of the request's subject terms."""
     return any(contains_term(text, term) for term in request.subject_terms)
+
+
+def _continues(request: Request, best: Sentence, sentence: Sentence) -> bool:
+    """Whether ``sentence`` may follow ``best`` in an answer: it stands in the same paragraph or list,
+    or it says one of the request's own terms itself (not a neighbour that only shares the title)."""
+    return _same_block(best, sentence) or terms_said(request, sentence) > 0
 
 
 def _same_block(a: Sentence, b: Sentence) -> bool:
