@@ -24,10 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from sakuin.config import Settings
-from sakuin.curate.records import Corpus, CurateError, Record
+from sakuin.curate.records import Corpus, CurateError, Record, read_yaml
 from sakuin.curate.steps import KNOWN_STEPS, Models, Step, StepSpec, build_step
 
 REMOVED = "_removed"  # the reason a record was removed, set by the step that removed it
@@ -48,11 +46,7 @@ def load_pipeline(path: Path) -> PipelineSpec:
     """Read a pipeline file; see the module docstring for the format."""
     if not path.is_file():
         raise CurateError(f"pipeline file {path} does not exist.")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise CurateError(f"{path} is not valid YAML ({exc}); fix the pipeline file.") from exc
-    return parse_pipeline(data, str(path))
+    return parse_pipeline(read_yaml(path, "pipeline"), str(path))
 
 
 def parse_pipeline(data: Any, where: str = "pipeline") -> PipelineSpec:

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from sakuin.errors import SakuinError
 
 Record = dict[str, Any]
@@ -104,3 +106,12 @@ def write_records(records: Iterable[Record], path: Path) -> int:
             count += 1
     partial.replace(path)
     return count
+
+
+def read_yaml(path: Path, what: str) -> Any:
+    """The YAML document in ``path`` (a ``what`` file: pipeline, rubric), or a CurateError that
+    says it is not valid YAML and which file to fix."""
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise CurateError(f"{path} is not valid YAML ({exc}); fix the {what} file.") from exc

@@ -21,7 +21,7 @@ import numpy as np
 import yaml
 
 from sakuin.classify.task import Label, Task
-from sakuin.curate.records import CurateError
+from sakuin.curate.records import CurateError, read_yaml
 from sakuin.errors import TaskError
 
 TEXT = "text"  # the one column the judge's task reads; the record's own field is copied into it
@@ -101,11 +101,7 @@ def load_rubric(name_or_path: str | Path) -> Rubric:
     path = Path(name_or_path)
     if not path.is_file():
         raise CurateError(f"no rubric '{name_or_path}': use {' or '.join(BUILT_IN)}, or a YAML file.")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise CurateError(f"{path} is not valid YAML ({exc}); fix the rubric file.") from exc
-    return parse_rubric(data, str(path))
+    return parse_rubric(read_yaml(path, "rubric"), str(path))
 
 
 _KEYS = {"name", "instruction", "grades", "field_name", "answer_prefix", "max_chars"}
