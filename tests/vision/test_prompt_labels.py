@@ -65,3 +65,27 @@ def test_a_prompt_naming_no_known_label_says_so_with_the_nearest(mapper: LabelMa
 def test_a_prompt_naming_nothing_in_particular_asks_for_every_label(mapper: LabelMapper, prompt: str) -> None:
     mapping = mapper.map(prompt)
     assert mapping.everything and mapping.labels == COCO_LABELS
+
+
+@pytest.mark.parametrize(
+    ("prompt", "labels"),
+    [
+        ("動物園の動物を探して", ("bird", "elephant", "bear", "zebra", "giraffe")),  # setting + kind
+        ("オフィス機器", ("tv", "laptop", "mouse", "keyboard", "cell phone")),
+        ("office electronics", ("tv", "laptop", "mouse", "keyboard", "cell phone")),
+        ("浴室", ("toilet", "sink", "toothbrush", "hair drier")),  # a setting alone: what is found there
+        ("電動自転車はどこ？", ("bicycle",)),  # a compound the table lacks, by its head
+    ],
+)
+def test_settings_narrow_kinds_and_compounds_map_by_their_head(
+    mapper: LabelMapper, prompt: str, labels: tuple[str, ...]
+) -> None:
+    mapping = mapper.map(prompt)
+    assert set(mapping.labels) == set(labels), mapping.explain()
+    assert not mapping.unmapped
+
+
+def test_a_setting_beside_a_specific_name_narrows_nothing_and_says_so(mapper: LabelMapper) -> None:
+    mapping = mapper.map("cars on the street")
+    assert mapping.labels == ("car",)
+    assert "street: setting: narrows nothing named here" in mapping.explain()

@@ -35,17 +35,18 @@ COCO_LABELS = (
 
 # Each COCO label's Japanese names (the first is shown) and English synonyms beside its own name.
 NAMES: dict[str, tuple[str, ...]] = {
-    "person": ("人", "人物", "人間", "ひと", "男性", "女性", "子供", "子ども", "宇宙飛行士",
+    "person": ("人", "人物", "人間", "ひと", "人々", "男性", "女性", "子供", "子ども", "宇宙飛行士",
+               "歩行者", "通行人", "スケーター", "選手", "乗客",
                "people", "human", "man", "woman", "child", "kid", "boy", "girl", "astronaut",
-               "pedestrian", "skateboarder"),
+               "pedestrian", "skateboarder", "player", "passenger"),
     "bicycle": ("自転車", "チャリ", "bike"),
-    "car": ("車", "自動車", "乗用車", "クルマ", "automobile", "taxi"),
-    "motorcycle": ("バイク", "オートバイ", "motorbike", "scooter"),
-    "airplane": ("飛行機", "航空機", "plane", "aeroplane", "aircraft", "jet"),
+    "car": ("車", "自動車", "乗用車", "クルマ", "タクシー", "automobile", "taxi"),
+    "motorcycle": ("バイク", "オートバイ", "スクーター", "motorbike", "scooter"),
+    "airplane": ("飛行機", "航空機", "旅客機", "ジェット機", "plane", "aeroplane", "aircraft", "jet"),
     "bus": ("バス",),
-    "train": ("電車", "列車", "新幹線", "railway"),
+    "train": ("電車", "列車", "新幹線", "鉄道", "railway"),
     "truck": ("トラック", "lorry"),
-    "boat": ("船", "ボート", "ship"),
+    "boat": ("船", "ボート", "船舶", "ship"),
     "traffic light": ("信号", "信号機", "traffic signal"),
     "fire hydrant": ("消火栓", "hydrant"),
     "stop sign": ("一時停止標識", "止まれ"),
@@ -63,9 +64,9 @@ NAMES: dict[str, tuple[str, ...]] = {
     "giraffe": ("キリン",),
     "backpack": ("リュック", "リュックサック", "バックパック", "rucksack"),
     "umbrella": ("傘", "かさ"),
-    "handbag": ("ハンドバッグ", "かばん", "鞄", "バッグ", "purse", "bag"),
+    "handbag": ("ハンドバッグ", "purse"),
     "tie": ("ネクタイ", "necktie"),
-    "suitcase": ("スーツケース", "luggage"),
+    "suitcase": ("スーツケース", "キャリーケース"),
     "frisbee": ("フリスビー",),
     "skis": ("スキー", "ski"),
     "snowboard": ("スノーボード",),
@@ -127,14 +128,16 @@ HYPERNYMS: dict[tuple[str, ...], tuple[str, ...]] = {
     ("fruit", "果物", "くだもの", "フルーツ"): ("banana", "apple", "orange"),
     ("vehicle", "乗り物", "車両", "のりもの", "transport"): (
         "bicycle", "car", "motorcycle", "airplane", "bus", "train", "truck", "boat"),
-    ("animal", "動物", "生き物", "どうぶつ", "pet", "ペット"): (
+    ("animal", "動物", "生き物", "どうぶつ"): (
         "bird", "cat", "dog", "horse", "sheep", "cow", "elephant", "bear", "zebra", "giraffe"),
+    ("pet", "ペット"): ("cat", "dog"),
+    ("livestock", "farm animal", "家畜"): ("horse", "sheep", "cow"),
     ("food", "食べ物", "食べもの", "料理", "食品", "たべもの"): (
         "banana", "apple", "sandwich", "orange", "broccoli", "carrot", "hot dog", "pizza", "donut", "cake"),
     ("sweets", "dessert", "お菓子", "スイーツ", "デザート"): ("donut", "cake"),
-    ("furniture", "家具"): ("chair", "couch", "bed", "dining table", "bench"),
-    ("tableware", "dishes", "cutlery", "食器", "カトラリー"): (
-        "cup", "fork", "knife", "spoon", "bowl", "wine glass", "bottle"),
+    ("furniture", "家具"): ("chair", "couch", "bed", "dining table"),
+    ("tableware", "dishes", "食器"): ("cup", "fork", "knife", "spoon", "bowl", "wine glass"),
+    ("cutlery", "silverware", "カトラリー"): ("fork", "knife", "spoon"),
     ("drink", "飲み物", "beverage"): ("cup", "bottle", "wine glass"),
     ("electronics", "device", "gadget", "電子機器", "機器", "デバイス"): (
         "tv", "laptop", "mouse", "remote", "keyboard", "cell phone"),
@@ -142,7 +145,30 @@ HYPERNYMS: dict[tuple[str, ...], tuple[str, ...]] = {
     ("sports equipment", "sport", "スポーツ用品", "運動用具"): (
         "frisbee", "skis", "snowboard", "sports ball", "kite", "baseball bat", "baseball glove",
         "skateboard", "surfboard", "tennis racket"),
-    ("bag", "バッグ類", "荷物"): ("backpack", "handbag", "suitcase"),
+    ("bag", "かばん", "鞄", "カバン", "バッグ", "バッグ類", "荷物", "luggage", "baggage"): (
+        "backpack", "handbag", "suitcase"),
+}  # fmt: skip
+# Words for a place or setting, each to the labels found there. Beside a hypernym they narrow it
+# ("kitchen appliances", "野生動物": the appliances of a kitchen, the animals of the wild); alone
+# they stand for what is found there ("台所にあるもの"). A specific name is never narrowed.
+SCENES: dict[tuple[str, ...], tuple[str, ...]] = {
+    ("kitchen", "キッチン", "台所"): (
+        "microwave", "oven", "toaster", "sink", "refrigerator", "knife", "fork", "spoon", "bowl", "cup",
+        "bottle", "wine glass", "dining table"),
+    ("wild", "wildlife", "野生", "サバンナ", "savanna", "zoo", "動物園"): (
+        "bird", "elephant", "bear", "zebra", "giraffe"),
+    ("farm", "農場", "牧場"): ("horse", "sheep", "cow"),
+    ("office", "オフィス", "事務所", "職場"): (
+        "laptop", "mouse", "keyboard", "cell phone", "chair", "book", "clock", "tv", "dining table"),
+    ("bathroom", "浴室", "洗面所", "バスルーム"): ("toilet", "sink", "toothbrush", "hair drier"),
+    ("street", "road", "traffic", "路上", "道路", "街", "交通"): (
+        "person", "bicycle", "car", "motorcycle", "bus", "truck", "traffic light", "fire hydrant",
+        "stop sign", "parking meter", "bench"),
+    ("living room", "リビング", "居間"): (
+        "couch", "tv", "remote", "chair", "potted plant", "clock", "vase", "book"),
+    ("bedroom", "寝室"): ("bed", "clock", "teddy bear", "book"),
+    ("winter sports", "snow", "雪", "ゲレンデ"): ("skis", "snowboard"),
+    ("beach", "sea", "海", "ビーチ"): ("boat", "surfboard", "umbrella", "kite"),
 }  # fmt: skip
 EVERYTHING = frozenset({"everything", "anything", "object", "objects", "thing", "things", "何でも",
                         "なんでも", "全部", "すべて", "全て", "物体", "もの", "物"})  # fmt: skip
@@ -203,7 +229,8 @@ class LabelMapping:
 
     def explain(self) -> str:
         """One line per word, as the CLI and the Vision page say it."""
-        lines = [f"{t.term} → {', '.join(t.labels)} ({t.via})" for t in self.terms]
+        lines = [f"{t.term} → {', '.join(t.labels)} ({t.via})" if t.labels else f"{t.term}: {t.via}"
+                 for t in self.terms]  # fmt: skip
         if self.everything:
             lines.append("every label (the prompt names no particular object)")
         for miss in self.unmapped:
@@ -251,15 +278,22 @@ class LabelMapper:
         """The labels ``prompt`` names; every word is accounted for in the result."""
         text = unicodedata.normalize("NFKC", prompt).lower().strip()
         terms: list[TermMapping] = []
-        english = self._take_english_names(re.sub(r"[^\x00-\x7f]", " ", text), terms)
+        scenes: list[str] = []
+        english = re.sub(r"[^\x00-\x7f]", " ", text)
+        english = _take_scenes(self._take_english_names(english, terms), scenes)
         words = [w for w in re.findall(r"[a-z][a-z'-]*", english) if w not in STOPWORDS]
-        for compound in japanese_nouns(text):
+        for parts in japanese_nouns(text):
+            compound = "".join(parts)
             if compound in self.table:
                 labels, via = self.table[compound]
                 terms.append(TermMapping(compound, labels, via))
+            elif compound in SCENE_TABLE:
+                scenes.append(compound)
+            elif (headed := self._japanese_compound(parts, scenes)) is not None:
+                terms.append(headed)
             elif compound not in JA_STOPWORDS:
                 words.append(compound)
-        everything = not words and not terms
+        everything = not words and not terms and not scenes
         if any(w in EVERYTHING for w in words):
             everything, words = True, [w for w in words if w not in EVERYTHING]
         unmapped: list[Unmapped] = []
@@ -269,11 +303,45 @@ class LabelMapper:
                 terms.append(found)
             else:
                 unmapped.append(found)
+        terms = self._in_scenes(terms, scenes)
         labels = tuple(dict.fromkeys(label for term in terms for label in term.labels))
         everything = everything and not labels and not unmapped
         return LabelMapping(
             prompt, self.labels if everything else labels, tuple(terms), tuple(unmapped), everything
         )
+
+    def _japanese_compound(self, parts: tuple[str, ...], scenes: list[str]) -> TermMapping | None:
+        """A compound the table lacks by its head, the table's longest final part (Japanese
+        compounds end in what they name: 子供用自転車 is a bicycle); a leading setting is kept
+        to narrow it (キッチン家電, 野生動物)."""
+        for cut in range(1, len(parts)):
+            head, modifier = "".join(parts[cut:]), "".join(parts[:cut])
+            if head in self.table:
+                if modifier in SCENE_TABLE:
+                    scenes.append(modifier)
+                labels, via = self.table[head]
+                return TermMapping("".join(parts), labels, f"{via} ({head})")
+        return None
+
+    def _in_scenes(self, terms: list[TermMapping], scenes: list[str]) -> list[TermMapping]:
+        """Hypernyms narrowed to the labels of the prompt's settings; a setting alone stands for
+        what is found there; one beside specific names only is said to narrow nothing."""
+        if not scenes:
+            return terms
+        found = {label for scene in scenes for label in SCENE_TABLE[scene] if label in self.labels}
+        where = ", ".join(dict.fromkeys(scenes))
+        narrowed = []
+        for term in terms:
+            kept = tuple(label for label in term.labels if label in found)
+            if term.via.startswith("hypernym") and kept:
+                narrowed.append(TermMapping(term.term, kept, f"{term.via} in {where}"))
+            else:
+                narrowed.append(term)
+        if not terms:
+            return [TermMapping(where, tuple(label for label in self.labels if label in found), "setting")]
+        if narrowed == terms:
+            narrowed.append(TermMapping(where, (), "setting: narrows nothing named here"))
+        return narrowed
 
     def _take_english_names(self, text: str, terms: list[TermMapping]) -> str:
         """Find the table's English names (plural or not) in ``text``, longest first; blank them out."""
@@ -318,15 +386,30 @@ def _tagger() -> fugashi.Tagger:
 NOUN_PARTS = frozenset({"名詞", "接尾辞", "接頭辞"})
 
 
-def japanese_nouns(text: str) -> list[str]:
-    """Runs of Japanese nouns (with their prefixes and suffixes: 宇宙+船) in ``text``, in order."""
-    runs: list[str] = []
-    current = ""
+def japanese_nouns(text: str) -> list[tuple[str, ...]]:
+    """Runs of Japanese nouns (with their prefixes and suffixes: 宇宙+船) in ``text``, in order,
+    each as its words."""
+    runs: list[tuple[str, ...]] = []
+    current: list[str] = []
     for word in _tagger()(text):
-        noun = word.feature.pos1 in NOUN_PARTS and not word.surface.isascii()
-        if noun:
-            current += word.surface
+        if word.feature.pos1 in NOUN_PARTS and not word.surface.isascii():
+            current.append(word.surface)
         elif current:
-            runs.append(current)
-            current = ""
-    return [*runs, current] if current else runs
+            runs.append(tuple(current))
+            current = []
+    return [*runs, tuple(current)] if current else runs
+
+
+SCENE_TABLE: dict[str, tuple[str, ...]] = {
+    word.lower(): labels for words, labels in SCENES.items() for word in words
+}
+
+
+def _take_scenes(text: str, scenes: list[str]) -> str:
+    """Find the settings' English words in ``text`` (longest first), note them, blank them out."""
+    for word in sorted((w for w in SCENE_TABLE if w.isascii()), key=len, reverse=True):
+        match = re.search(rf"\b{re.escape(word)}s?\b", text)
+        if match:
+            scenes.append(word)
+            text = text[: match.start()] + " " + text[match.end() :]
+    return text
