@@ -141,6 +141,23 @@ class SimulateSettings(BaseModel):
     threads: int = Field(default=2, ge=1, description="CPU threads a run may use (OMP/MKL).")
 
 
+class VisionSettings(BaseModel):
+    """A vision-language model server for ``see --ask`` and open-vocabulary detection (CLI and server).
+
+    Without one, detection uses the local COCO-80 detector and a question is answered with what
+    the local models saw, never with an invented explanation.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    vlm_url: str | None = Field(
+        None, description="OpenAI-compatible server with a vision model, e.g. http://127.0.0.1:8080/v1."
+    )
+    vlm_model: str | None = Field(None, description="The vision model's name on that server.")
+    vlm_api_key: SecretStr | None = Field(None, description="Bearer token for that server, if it needs one.")
+    request_timeout: float = Field(120.0, gt=0, description="Seconds one request to that server may take.")
+
+
 class Settings(BaseSettings):
     """All of sakuin's settings; build with :func:`load_settings`."""
 
@@ -152,6 +169,7 @@ class Settings(BaseSettings):
     write: WriteSettings = Field(default_factory=WriteSettings)  # type: ignore[arg-type]
     server: ServerSettings = Field(default_factory=ServerSettings)  # type: ignore[arg-type]
     simulate: SimulateSettings = Field(default_factory=SimulateSettings)
+    vision: VisionSettings = Field(default_factory=VisionSettings)  # type: ignore[arg-type]
 
     @property
     def config_file(self) -> Path:

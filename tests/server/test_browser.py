@@ -240,3 +240,44 @@ def test_classify_and_simulate_pages_in_a_browser(browser: Browser, live: LiveSe
     assert 100 < bulk_modulus < 180, bulk_modulus  # copper's EMT bulk modulus, about 134 GPa
     expect(alice.locator("#simulate-script")).to_contain_text("from ase")
     expect(alice.locator("#script-download")).to_be_visible()
+
+
+def test_vision_page_and_a_scans_passage_in_a_browser(
+    browser: Browser, live: LiveServer, tmp_path: Path
+) -> None:
+    """Detect people in the astronaut photo, ask a question with no vision server configured, then
+    open a scanned page's passage: its page and box are shown with the text read there."""
+    from PIL import Image
+    from skimage import data
+
+    from tests.vision.pages import POLICY_JA, render_page
+
+    alice = log_in(browser, live, "alice", "ja-JP")
+    alice.goto(f"{live.url}/vision")
+    photo = tmp_path / "astronaut.png"
+    Image.fromarray(data.astronaut()).save(photo)
+    alice.set_input_files('#vision-form input[name="image"]', str(photo))
+    alice.fill('#vision-form input[name="prompt"]', "人を検出して")
+    alice.fill('#vision-form input[name="question"]', "この人は何をしていますか？")
+    alice.click('#vision-form button[type="submit"]')
+    expect(alice.locator("#vision-detections li").first).to_contain_text("person")
+    expect(alice.locator("#vision-mapping")).to_contain_text("人 → person")
+    expect(alice.locator("#vision-answer")).to_contain_text("A vision-language model is needed")
+    alice.wait_for_function("document.getElementById('vision-boxed').naturalWidth === 512")
+    shot(alice, "20-alice-vision")
+
+    scan = tmp_path / "remote-work-policy.png"
+    render_page(POLICY_JA).save(scan)
+    alice.goto(f"{live.url}/knowledge")
+    alice.set_input_files('#upload-form input[type="file"]', str(scan))
+    alice.fill('#upload-form input[name="readers"]', "user:alice")
+    alice.click('#upload-form button[type="submit"]')
+    expect(alice.locator("#documents")).to_contain_text("remote-work-policy", timeout=60_000)
+    alice.fill('#search-form input[name="q"]', "在宅勤務は週何日まで認められますか")
+    alice.click('#search-form button[type="submit"]')
+    alice.locator("#search-results .citation").first.click()
+    expect(alice.locator("dialog#passage mark")).to_contain_text("週三日")
+    expect(alice.locator("dialog#passage .source")).to_have_text(
+        re.compile(r"^remote-work-policy\.png \d+-\d+, p\. 1 \(\d+,\d+-\d+,\d+ of 1240x880\)$")
+    )
+    shot(alice, "21-alice-scan-passage")

@@ -109,6 +109,20 @@ def test_scans_are_found_cited_and_kept_from_non_readers(
     cited = {result.sources[n - 1].source for n in result.cited}
     assert cited & {"policy.png", "policy-scan.pdf"}
     assert "三日" in result.text
+    # a citation of a scan says where to look: the page, and a box around the line drawn there
+    pages = {"policy.png": 1, "policy-scan.pdf": 2}
+    for n in result.cited:
+        source = result.sources[n - 1]
+        assert source.regions, f"{source.source}: a scan's citation without a page"
+        if (
+            "週三日" in source.text
+        ):  # the box holds the line drawn there (a PDF page is read at its own scale)
+            region = next(r for r in source.regions if r.page == pages[source.source])
+            scale = region.page_size[0] / 1240
+            left, top, _, bottom = (round(v * scale) for v in ink_boxes(POLICY_JA)[1])
+            box, slack = region.box, 6 * scale
+            assert box.left <= left + slack and box.top <= top + slack and box.bottom >= bottom - slack
+    assert result.to_json()["sources"][0]["regions"][0]["box"].keys() == {"left", "top", "right", "bottom"}
     nothing = write(hr_kb, gemma_llama, QUERY, "taro")
     assert nothing.refused and not nothing.sources
 

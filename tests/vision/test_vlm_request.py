@@ -6,10 +6,6 @@ from __future__ import annotations
 
 import base64
 import io
-import json
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -20,49 +16,14 @@ from sakuin.vision.base import VisionError
 from sakuin.vision.detector import NodeDetector
 from sakuin.vision.local import LocalVision
 from sakuin.vision.vlm import SEND_SIDE, OpenAIVision
+from tests.vision.vlm_server import Recorder, base_url, server
 
-
-class Recorder(ThreadingHTTPServer):
-    requests: list[dict[str, Any]]
-    reply: str
-
-
-class Handler(BaseHTTPRequestHandler):
-    server: Recorder
-
-    def do_POST(self) -> None:
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        self.server.requests.append({"path": self.path, "headers": dict(self.headers), "body": body})
-        self.send_response(200)
-        self.send_header("Content-Type", "text/event-stream")
-        self.end_headers()
-        for piece in (
-            self.server.reply[: len(self.server.reply) // 2],
-            self.server.reply[len(self.server.reply) // 2 :],
-        ):
-            chunk = {"choices": [{"index": 0, "delta": {"content": piece}}]}
-            self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
-        self.wfile.write(b"data: [DONE]\n\n")
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
-@pytest.fixture
-def server() -> Iterator[Recorder]:
-    recorder = Recorder(("127.0.0.1", 0), Handler)
-    recorder.requests, recorder.reply = [], ""
-    thread = threading.Thread(target=recorder.serve_forever, daemon=True)
-    thread.start()
-    yield recorder
-    recorder.shutdown()
-    recorder.server_close()
+__all__ = ["server"]
 
 
 def client(server: Recorder) -> OpenAIVision:
-    host, port = server.server_address[:2]
     local = LocalVision(None, NodeDetector())  # never started: these calls go to the server
-    return OpenAIVision(f"http://{host!s}:{port}/v1", "qwen2.5-vl-7b", local, api_key="secret-token")
+    return OpenAIVision(base_url(server), "qwen2.5-vl-7b", local, api_key="secret-token")
 
 
 def sent_image(request: dict[str, Any]) -> Image.Image:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import io
 import json
 import shutil
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -104,6 +104,12 @@ class Region:
 
     page: int
     box: Box
+    page_size: tuple[int, int]  # (width, height) of the page as read: what the box's pixels are of
+
+    def describe(self) -> str:
+        """``p. 2 (left,top-right,bottom of 2480x3508)``: where to look on the scan."""
+        box, (width, height) = self.box, self.page_size
+        return f"p. {self.page} ({box.left},{box.top}-{box.right},{box.bottom} of {width}x{height})"
 
 
 @dataclass
@@ -287,7 +293,7 @@ def document_text(pages: Sequence[PageReading | str]) -> tuple[str, list[list[in
     return "".join(parts), layout
 
 
-def locate(metadata: dict[str, str], start: int, end: int) -> list[Region]:
+def locate(metadata: Mapping[str, str], start: int, end: int) -> list[Region]:
     """Pages and boxes of the read lines that overlap ``[start, end)`` of an OCR'd document's text.
 
     Empty for a document that was not read by OCR (or a passage from a page with a text layer).
@@ -298,7 +304,9 @@ def locate(metadata: dict[str, str], start: int, end: int) -> list[Region]:
         if row_start < end and row_end > start:
             box = Box(*corners)
             regions[page] = regions[page].union(box) if page in regions else box
-    return [Region(page, box) for page, box in sorted(regions.items())]
+    read_pages = [int(p) for p in metadata.get("ocr_pages", "").split(",") if p]
+    sizes = dict(zip(read_pages, json.loads(metadata.get("ocr_page_sizes", "[]")), strict=True))
+    return [Region(page, box, tuple(sizes[page])) for page, box in sorted(regions.items())]
 
 
 def _metadata(

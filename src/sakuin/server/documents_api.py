@@ -23,6 +23,7 @@ from pydantic import BaseModel, Field
 
 from sakuin.errors import SakuinError
 from sakuin.knowledge.access import Reader, parse_readers
+from sakuin.knowledge.ocr import Region, locate
 from sakuin.knowledge.store.base import DocumentRecord, Hit, SearchFilters
 from sakuin.server.auth import ForbiddenError, Principal, PrincipalDep
 from sakuin.server.services import ServicesDep, exposes
@@ -99,6 +100,9 @@ class Passage(BaseModel):
     text: str
     before: str = Field(description="Up to 200 characters preceding the passage, for context.")
     after: str = Field(description="Up to 200 characters following it.")
+    regions: list[Region] = Field(
+        description="For a scan read by OCR: the pages and the boxes (pixels of the page) its text came from."
+    )
 
 
 class SearchHit(BaseModel):
@@ -220,6 +224,7 @@ def passage(
         text=text[start:end],
         before=text[max(0, start - CONTEXT_CHARACTERS) : start],
         after=text[end : end + CONTEXT_CHARACTERS],
+        regions=locate(services.kb.store.document_metadata(document_id, principal.user), start, end),
     )
 
 

@@ -45,6 +45,15 @@ MESSAGES: dict[str, dict[Language, str]] = {
     "vision_labels": {"ja": "使ったラベル", "en": "Labels used"},
     "vision_classes": {"ja": "分類", "en": "Classes"},
     "vision_text": {"ja": "読み取った文字", "en": "Text read"},
+    "vision_question": {"ja": "画像についての質問（任意）", "en": "A question about the image (optional)"},
+    "vision_question_placeholder": {"ja": "例: この人はなぜ転んだのですか？", "en": "e.g. why did he fall?"},
+    "vision_question_hint": {
+        "ja": "答えるのは設定 vision.vlm_url の視覚言語モデルです。"
+        "未設定なら、手元のモデルが見たものだけを返します。",
+        "en": "Answered by the vision-language model of the vision.vlm_url setting; without one, "
+        "the answer lists only what the local models saw.",
+    },
+    "vision_answer": {"ja": "質問への答え", "en": "Answer"},
     "nav_memorize": {"ja": "記憶", "en": "Memorize"},
     "memorize_intro": {
         "ja": "事実を LoRA アダプタとして重みに覚えさせます。使えるのは元の文書をすべて読める人だけです。",

@@ -17,17 +17,20 @@ from sakuin.knowledge.ocr import load_image
 from sakuin.server.auth import PrincipalDep
 from sakuin.server.services import Services, ServicesDep, exposes
 from sakuin.server.uploads import safe_filename
+from sakuin.vision.base import VisionModel
 from sakuin.vision.draw import draw_boxes, png_bytes
 from sakuin.vision.local import LocalVision
+from sakuin.vision.vlm import vision_model
 
 router = APIRouter(prefix="/api")
 
 
-def local_vision(request: Request, services: Services) -> LocalVision:
-    """One set of local models per app, made on the first request (the detector worker stays up)."""
-    vision: LocalVision | None = getattr(request.app.state, "vision", None)
+def app_vision(request: Request, services: Services) -> VisionModel:
+    """One vision model per app, made on the first request (the detector worker stays up): the
+    ``[vision]`` server's model in front of the local ones where one is configured."""
+    vision: VisionModel | None = getattr(request.app.state, "vision", None)
     if vision is None:
-        vision = LocalVision(services.kb.embedder)
+        vision = vision_model(services.settings.vision, LocalVision(services.kb.embedder))
         request.app.state.vision = vision
     return vision
 
@@ -41,15 +44,24 @@ def see(
     prompt: Annotated[str, Form(max_length=500, description='What to find: "野菜を検出して", "cups".')] = "",
     classify: Annotated[bool, Form(description="Also classify the whole image (ImageNet-1k).")] = False,
     read: Annotated[bool, Form(description="Also read the text in the image (Tesseract).")] = False,
+    question: Annotated[
+        str,
+        Form(
+            max_length=2000,
+            description="A question about the image, for the vision-language model of [vision]; "
+            "without one the answer says so and lists what the local models saw.",
+        ),
+    ] = "",
 ) -> dict[str, Any]:
-    """Detect what the prompt names (COCO-80 labels; the mapping says which), boxes drawn as a PNG.
+    """Detect what the prompt names (COCO-80 labels locally, any words with a vision-language
+    model; the mapping says which), boxes drawn as a PNG; answer ``question`` when one is asked.
 
     A file that is not an image, or a truncated one, is a 400 that says so; a huge image is
     scaled down and an animated one read at its first frame, both said in ``notes``.
     """
     name = safe_filename(image.filename)
     loaded = load_image(name, image.file.read())
-    vision = local_vision(request, services)
+    vision = app_vision(request, services)
     detections = vision.detect(loaded.image, prompt)
     result = detections.to_json()
     result["notes"] = loaded.notes + detections.notes
@@ -60,4 +72,6 @@ def see(
         result["classes"] = classes.to_json()
     if read:
         result["text"] = [line.to_json() for line in vision.read(loaded.image)]
+    if question.strip():
+        result["answer"] = vision.ask(loaded.image, question).to_json()
     return result

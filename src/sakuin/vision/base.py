@@ -7,7 +7,7 @@ answered and over which labels, so a fixed label set is never passed off as open
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from sakuin.errors import SakuinError
@@ -106,6 +106,9 @@ class Answer:
     text: str
     model: str
     reasoned: bool  # False: no vision-language model; the text says what the local models saw
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
 
 
 class VisionModel(Protocol):

@@ -10,27 +10,14 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from sakuin.config import Settings
 from sakuin.embeddings import load_embedder
-from sakuin.errors import ConfigError
 from sakuin.knowledge.ocr import LoadedImage, load_image
 from sakuin.knowledge.parse import ParseError
 from sakuin.terminal import err, out, settings_of
-from sakuin.vision.base import Detections, VisionModel
+from sakuin.vision.base import Detections
 from sakuin.vision.draw import draw_boxes
 from sakuin.vision.local import LocalVision
-
-
-def vision_model(settings: Settings, vlm_url: str | None, vlm_model: str | None) -> VisionModel:
-    """The local models, or a served vision-language model in front of them when one is named."""
-    local = LocalVision(load_embedder(settings.knowledge.embedder, settings.model.threads))
-    if not vlm_url:
-        return local
-    if not vlm_model:
-        raise ConfigError("--vlm-url needs --vlm-model: the name the server knows the vision model by.")
-    from sakuin.vision.vlm import OpenAIVision
-
-    return OpenAIVision(vlm_url, vlm_model, local)
+from sakuin.vision.vlm import vision_model
 
 
 def open_image(path: Path) -> LoadedImage:
@@ -64,18 +51,21 @@ def see(
     ] = False,
     vlm_url: Annotated[
         str | None,
-        typer.Option(help="OpenAI-compatible server with a vision model, e.g. http://127.0.0.1:8080/v1."),
+        typer.Option(help="OpenAI-compatible server with a vision model (default: vision.vlm_url)."),
     ] = None,
-    vlm_model: Annotated[str | None, typer.Option(help="The vision model's name on that server.")] = None,
+    vlm_model: Annotated[
+        str | None, typer.Option(help="The vision model's name on that server (default: vision.vlm_model).")
+    ] = None,
 ) -> None:
     """Detect what a prompt names in an image (COCO-80 locally; any words with --vlm-url)."""  # fmt: skip
     settings = settings_of(ctx)
     loaded = open_image(image)
-    model = vision_model(settings, vlm_url, vlm_model)
+    local = LocalVision(load_embedder(settings.knowledge.embedder, settings.model.threads))
+    model = vision_model(settings.vision, local, url=vlm_url, model=vlm_model)
     result: dict[str, Any] = {"image": str(image), "notes": loaded.notes}
     if ask:
         answer = model.ask(loaded.image, prompt)
-        result["answer"] = {"text": answer.text, "model": answer.model, "reasoned": answer.reasoned}
+        result["answer"] = answer.to_json()
     else:
         detections = model.detect(loaded.image, prompt)
         result.update(detections.to_json())

@@ -25,8 +25,9 @@ if TYPE_CHECKING:
 MIN_SCORE = 0.2  # the detector's own floor; scores below it are mostly wrong on COCO
 NEEDS_VLM = (
     "A vision-language model is needed to answer this question about the image; none is configured "
-    "(run an OpenAI-compatible server with a vision model, e.g. vLLM, llama.cpp or Ollama, and pass "
-    "--vlm-url and --vlm-model). The local models can only say what they saw:"
+    "(run an OpenAI-compatible server with a vision model, e.g. vLLM, llama.cpp or Ollama, and set "
+    "vision.vlm_url and vision.vlm_model, or pass --vlm-url and --vlm-model). The local models can "
+    "only say what they saw:"
 )
 
 

@@ -16,9 +16,11 @@ import re
 import time
 from typing import TYPE_CHECKING, Any
 
+from sakuin.config import VisionSettings
+from sakuin.errors import ConfigError
 from sakuin.knowledge.ocr import Box
 from sakuin.models.openai_compat import OpenAICompatibleModel
-from sakuin.vision.base import Answer, Classes, Detection, Detections, TextLine, VisionError
+from sakuin.vision.base import Answer, Classes, Detection, Detections, TextLine, VisionError, VisionModel
 from sakuin.vision.labels import LabelMapping, TermMapping
 from sakuin.vision.local import LocalVision
 
@@ -65,9 +67,10 @@ class OpenAIVision(OpenAICompatibleModel):
         local: LocalVision,
         *,
         api_key: str | None = None,
+        timeout: float = 120.0,
         max_tokens: int = 512,
     ) -> None:
-        super().__init__(base_url, model, api_key=api_key)
+        super().__init__(base_url, model, api_key=api_key, timeout=timeout)
         self.local = local
         self.max_tokens = max_tokens
 
@@ -105,6 +108,24 @@ class OpenAIVision(OpenAICompatibleModel):
 
     def read(self, image: Image) -> list[TextLine]:
         return self.local.read(image)
+
+
+def vision_model(
+    settings: VisionSettings, local: LocalVision, *, url: str | None = None, model: str | None = None
+) -> VisionModel:
+    """The served vision-language model in front of the local models where one is configured
+    (``url``/``model`` as given on the command line, else the ``[vision]`` settings), else the local
+    models alone."""
+    url, model = url or settings.vlm_url, model or settings.vlm_model
+    if not url:
+        return local
+    if not model:
+        raise ConfigError(
+            f"a vision server is set ({url}) but not its model: pass --vlm-model or set vision.vlm_model, "
+            "the name the server knows the vision model by."
+        )
+    key = settings.vlm_api_key.get_secret_value() if settings.vlm_api_key else None
+    return OpenAIVision(url, model, local, api_key=key, timeout=settings.request_timeout)
 
 
 def parse_boxes(text: str, scale: float, size: tuple[int, int]) -> list[Detection]:

@@ -78,7 +78,7 @@ def _print_sources(result: WriteResult) -> None:
         if source.number in result.cited:
             out.print(
                 f"[bold][{source.number}][/] {escape(source.title)} — {escape(source.source)} "
-                f"({source.start}-{source.end})",
+                f"({source.start}-{source.end}{''.join(', ' + r.describe() for r in source.regions)})",
                 highlight=False,
             )
     why = {"citation": "citation does not resolve", "number": "a number its source does not hold"}

@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any, Literal
 
 from sakuin.errors import ContextOverflowError
+from sakuin.knowledge.ocr import Region, locate
 from sakuin.knowledge.store.base import Hit, Store
 from sakuin.models import LanguageModel, LocalLanguageModel
 
@@ -30,6 +31,7 @@ class Source:
     start: int  # offsets of ``text`` in the document's text
     end: int
     text: str
+    regions: tuple[Region, ...] = ()  # where on a scanned page the text was read; () for other documents
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -65,6 +67,16 @@ def whole_lines(sources: list[Source], documents: Mapping[int, str]) -> list[Sou
         end = end if end - source.end <= WIDEN_MAX_CHARS else source.end
         widened.append(replace(source, start=start, end=end, text=text[start:end]))
     return widened
+
+
+def with_regions(store: Store, sources: list[Source], user: str) -> list[Source]:
+    """Sources with the pages and boxes their text was read from, for scans read by OCR.
+
+    A citation of a scan then says where to look on which page (see :func:`~sakuin.knowledge.ocr.locate`);
+    the metadata is read through the same permission check as the text it describes.
+    """
+    metadata = {d: store.document_metadata(d, user) for d in dict.fromkeys(s.document_id for s in sources)}
+    return [replace(s, regions=tuple(locate(metadata[s.document_id], s.start, s.end))) for s in sources]
 
 
 def document_sources(store: Store, hits: list[Hit], user: str) -> list[Source]:

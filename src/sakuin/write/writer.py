@@ -34,6 +34,7 @@ from sakuin.write.sources import (
     passage_sources,
     token_count,
     whole_lines,
+    with_regions,
 )
 
 Style = Literal["extractive", "abstractive"]
@@ -137,7 +138,8 @@ def write_stream(
     reserved = PROMPT_OVERHEAD_TOKENS + token_count(model, text) + options.max_tokens
     mode = choose_mode(options.mode, model, documents, reserved)
     texts = {document.document_id: document.text for document in documents}
-    sources = documents if mode == "long-context" else whole_lines(passage_sources(relevant), texts)
+    chosen = documents if mode == "long-context" else whole_lines(passage_sources(relevant), texts)
+    sources = with_regions(kb.store, chosen, user)
     style: Style = (
         options.style
         if options.style != "auto"

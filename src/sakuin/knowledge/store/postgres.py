@@ -21,7 +21,7 @@ import json
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import psycopg
@@ -384,15 +384,22 @@ class PostgresStore(SQLStore):
             raise DocumentNotFoundError(document_id, readable=True)
         return self._record(rows[0])
 
-    def document_text(self, document_id: int, user: str) -> str:
+    def _readable_column(self, document_id: int, user: str, column: Literal["text", "metadata"]) -> Any:
+        """One column of a document the user may read (the row-level security applies)."""
         with self._read_as(user) as db:
             row = db.execute(
-                f"SELECT text FROM documents d WHERE d.id = %s AND d.id IN ({READABLE})",
+                f"SELECT {column} FROM documents d WHERE d.id = %s AND d.id IN ({READABLE})",
                 (document_id,),
             ).fetchone()
         if row is None:
             raise DocumentNotFoundError(document_id, readable=True)
-        return str(row["text"])
+        return row[column]
+
+    def document_text(self, document_id: int, user: str) -> str:
+        return str(self._readable_column(document_id, user, "text"))
+
+    def document_metadata(self, document_id: int, user: str) -> dict[str, str]:
+        return dict(self._readable_column(document_id, user, "metadata"))
 
     def documents(self, user: str | None = None) -> list[DocumentRecord]:
         if user is None:

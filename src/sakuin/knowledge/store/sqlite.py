@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -283,9 +283,16 @@ class SQLiteStore(SQLStore):
             raise DocumentNotFoundError(document_id, readable=True)
         return self._record(rows[0])
 
-    def document_text(self, document_id: int, user: str) -> str:
+    def _readable_column(self, document_id: int, user: str, column: Literal["text", "metadata"]) -> Any:
+        """One column of a document the user may read (else it does not exist)."""
         self.document(document_id, user)
-        return str(self._rows("SELECT text FROM documents WHERE id = ?", (document_id,))[0]["text"])
+        return self._rows(f"SELECT {column} FROM documents WHERE id = ?", (document_id,))[0][column]
+
+    def document_text(self, document_id: int, user: str) -> str:
+        return str(self._readable_column(document_id, user, "text"))
+
+    def document_metadata(self, document_id: int, user: str) -> dict[str, str]:
+        return dict(json.loads(self._readable_column(document_id, user, "metadata")))
 
     def documents(self, user: str | None = None) -> list[DocumentRecord]:
         if user is None:

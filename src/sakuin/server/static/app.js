@@ -96,6 +96,13 @@ function wireDropZones() {
   }
 }
 
+// Where on a scan a passage was read, as Region.describe says it: ", p. 2 (120,340-980,410 of
+// 1240x880)" per page; "" for other documents.
+function describeRegions(regions) {
+  return (regions || []).map(({ page, box, page_size: [width, height] }) =>
+    `, p. ${page} (${box.left},${box.top}-${box.right},${box.bottom} of ${width}x${height})`).join("");
+}
+
 // A passage (a search hit or a citation) in its context, in the page's dialog.
 async function showPassage(documentId, start, end) {
   const passage = await api("GET", `/api/documents/${documentId}/passage?start=${start}&end=${end}`);
@@ -106,7 +113,8 @@ async function showPassage(documentId, start, end) {
   dialog.querySelector(".after").textContent = passage.after;
   // only an admin's passage has a source (the server's path); everyone sees the document's name
   const where = passage.source ? ` (${passage.source})` : "";
-  dialog.querySelector(".source").textContent = `${passage.name} ${passage.start}-${passage.end}${where}`;
+  dialog.querySelector(".source").textContent =
+    `${passage.name} ${passage.start}-${passage.end}${describeRegions(passage.regions)}${where}`;
   dialog.showModal();
 }
 
@@ -167,7 +175,7 @@ function renderSources(list, sources) {
     const title = document.createElement("strong");
     title.textContent = source.title;
     const where = document.createElement("small");
-    where.textContent = ` ${source.source} ${source.start}-${source.end}`;
+    where.textContent = ` ${source.source} ${source.start}-${source.end}${describeRegions(source.regions)}`;
     const passage = document.createElement("p");
     passage.className = "citation";
     passage.textContent = source.text.length > 300 ? `${source.text.slice(0, 300)}…` : source.text;

@@ -1,5 +1,6 @@
 // The Vision page: upload an image and a prompt to POST /api/see, show the boxed image, the labels
-// the prompt was mapped to, the detections, and (when asked) the classes and the text read.
+// the prompt was mapped to, the detections, and (when asked) the classes, the text read and the
+// answer to a question.
 // Uses api() and showMessage() of app.js; every value is set as text, never as HTML.
 "use strict";
 
@@ -34,6 +35,9 @@ async function seeImage(form) {
   document.getElementById("vision-classes").textContent = result.classes
     ? `${result.classes.label_set}: ` + result.classes.labels.map((c) => `${c.label} ${c.score.toFixed(2)}`).join(", ")
     : "";
+  document.getElementById("vision-answer-block").hidden = !result.answer;
+  document.getElementById("vision-answer").textContent = result.answer ? result.answer.text : "";
+  document.getElementById("vision-answer-model").textContent = result.answer ? result.answer.model : "";
   document.getElementById("vision-text").textContent = result.text
     ? result.text.map((line) => line.text).join("\n")
     : "";
