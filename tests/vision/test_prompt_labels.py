@@ -89,3 +89,24 @@ def test_a_setting_beside_a_specific_name_narrows_nothing_and_says_so(mapper: La
     mapping = mapper.map("cars on the street")
     assert mapping.labels == ("car",)
     assert "street: setting: narrows nothing named here" in mapping.explain()
+
+
+@pytest.mark.parametrize(
+    ("prompt", "labels", "describing"),
+    [
+        ("犬のおもちゃを探して", (), "犬"),  # AのB asks for B: the toy, not the dog
+        ("テーブルの上のカップ", ("cup",), "テーブル"),
+        ("a woman walking a dog", ("person", "dog"), None),  # a verb form ends a phrase
+        ("parked cars", ("car",), "parked"),  # and begins one: parked cars are cars
+        ("dog toys", (), "dog"),  # the last word of an English noun phrase is its head
+        ("kitchen stuff", ("microwave", "oven", "toaster", "sink", "refrigerator", "knife", "fork",
+                           "spoon", "bowl", "cup", "bottle", "wine glass", "dining table"), None),
+    ],
+)  # fmt: skip
+def test_the_head_of_a_phrase_is_what_is_asked_for(
+    mapper: LabelMapper, prompt: str, labels: tuple[str, ...], describing: str | None
+) -> None:
+    mapping = mapper.map(prompt)
+    assert set(mapping.labels) == set(labels), mapping.explain()
+    if describing is not None:
+        assert f"{describing}: describes what follows" in mapping.explain()

@@ -170,8 +170,13 @@ SCENES: dict[tuple[str, ...], tuple[str, ...]] = {
     ("winter sports", "snow", "雪", "ゲレンデ"): ("skis", "snowboard"),
     ("beach", "sea", "海", "ビーチ"): ("boat", "surfboard", "umbrella", "kite"),
 }  # fmt: skip
-EVERYTHING = frozenset({"everything", "anything", "object", "objects", "thing", "things", "何でも",
-                        "なんでも", "全部", "すべて", "全て", "物体", "もの", "物"})  # fmt: skip
+# Words for objects in general: alone they ask for every label; after a word that says which
+# ("winter sports gear", 野球の道具) they leave the asking to it.
+EVERYTHING = frozenset({"everything", "anything", "object", "objects", "thing", "things", "item",
+                        "items", "stuff", "gear", "equipment", "何でも", "なんでも", "全部", "すべて",
+                        "全て", "物体", "もの", "物", "道具", "用品", "グッズ", "アイテム"})  # fmt: skip
+DESCRIBES = "describes what follows"
+_VERB_FORM = re.compile(r"..(?:ing|ed)$")
 
 # English words of a request that name no object ("detect the ... in this picture").
 STOPWORDS = frozenset(
@@ -197,6 +202,8 @@ JA_STOPWORDS = frozenset(
 MIN_SIMILARITY = 0.885
 MIN_MARGIN = 0.03
 SURE_SIMILARITY = 0.92
+# A compound's head names it only when it is a word of its own: 二輪車 ends in 車 but is no car.
+MIN_HEAD_CHARS = 2
 
 
 @dataclass(frozen=True)
@@ -272,7 +279,7 @@ class LabelMapper:
         self.embedder = embedder
         self.labels = tuple(labels)
         self.table = _table(self.labels)
-        self._vectors: np.ndarray | None = None
+        self._names: tuple[list[tuple[str, ...]], np.ndarray] | None = None
 
     def map(self, prompt: str) -> LabelMapping:
         """The labels ``prompt`` names; every word is accounted for in the result."""
@@ -281,10 +288,24 @@ class LabelMapper:
         scenes: list[str] = []
         english = re.sub(r"[^\x00-\x7f]", " ", text)
         english = _take_scenes(self._take_english_names(english, terms), scenes)
-        words = [w for w in re.findall(r"[a-z][a-z'-]*", english) if w not in STOPWORDS]
-        for parts in japanese_nouns(text):
+        words: list[str] = []
+        for phrase in english_phrases(english):
+            head = _head(phrase)
+            words.append(phrase[head])
+            terms += [TermMapping(w, (), DESCRIBES) for i, w in enumerate(phrase) if i != head]
+        runs = japanese_nouns(text)
+        for index, (parts, modifies) in enumerate(runs):
             compound = "".join(parts)
-            if compound in self.table:
+            generic_next = index + 1 < len(runs) and "".join(runs[index + 1][0]) in EVERYTHING
+            if modifies and compound not in SCENE_TABLE and not generic_next:
+                if compound not in JA_STOPWORDS:
+                    terms.append(TermMapping(compound, (), DESCRIBES + " (AのB asks for B)"))
+            elif modifies and generic_next and compound not in SCENE_TABLE:
+                words.append(compound)  # 野球の道具: the tools are the baseball ones
+                runs[index + 1] = ((), False)
+            elif not compound:
+                continue
+            elif compound in self.table:
                 labels, via = self.table[compound]
                 terms.append(TermMapping(compound, labels, via))
             elif compound in SCENE_TABLE:
@@ -303,7 +324,7 @@ class LabelMapper:
                 terms.append(found)
             else:
                 unmapped.append(found)
-        terms = self._in_scenes(terms, scenes)
+        terms = self._in_scenes(terms, scenes, alone=not unmapped)
         labels = tuple(dict.fromkeys(label for term in terms for label in term.labels))
         everything = everything and not labels and not unmapped
         return LabelMapping(
@@ -316,16 +337,17 @@ class LabelMapper:
         to narrow it (キッチン家電, 野生動物)."""
         for cut in range(1, len(parts)):
             head, modifier = "".join(parts[cut:]), "".join(parts[:cut])
-            if head in self.table:
+            if len(head) >= MIN_HEAD_CHARS and head in self.table:
                 if modifier in SCENE_TABLE:
                     scenes.append(modifier)
                 labels, via = self.table[head]
                 return TermMapping("".join(parts), labels, f"{via} ({head})")
         return None
 
-    def _in_scenes(self, terms: list[TermMapping], scenes: list[str]) -> list[TermMapping]:
-        """Hypernyms narrowed to the labels of the prompt's settings; a setting alone stands for
-        what is found there; one beside specific names only is said to narrow nothing."""
+    def _in_scenes(self, terms: list[TermMapping], scenes: list[str], *, alone: bool) -> list[TermMapping]:
+        """Hypernyms narrowed to the labels of the prompt's settings; a setting ``alone`` (the
+        prompt names nothing else, not even a word no label matches) stands for what is found
+        there; one beside specific names only is said to narrow nothing."""
         if not scenes:
             return terms
         found = {label for scene in scenes for label in SCENE_TABLE[scene] if label in self.labels}
@@ -333,11 +355,11 @@ class LabelMapper:
         narrowed = []
         for term in terms:
             kept = tuple(label for label in term.labels if label in found)
-            if term.via.startswith("hypernym") and kept:
+            if len(term.labels) > 1 and kept:  # a kind (by the table or the embedder), not a name
                 narrowed.append(TermMapping(term.term, kept, f"{term.via} in {where}"))
             else:
                 narrowed.append(term)
-        if not terms:
+        if not terms and alone:
             return [TermMapping(where, tuple(label for label in self.labels if label in found), "setting")]
         if narrowed == terms:
             narrowed.append(TermMapping(where, (), "setting: narrows nothing named here"))
@@ -362,20 +384,34 @@ class LabelMapper:
         return self._embedded(word)
 
     def _embedded(self, word: str) -> TermMapping | Unmapped:
+        """The label or kind whose nearest name is close to ``word`` and clearly closer than any
+        other's; else the word is unmapped, with the nearest labels."""
         if self.embedder is None:
             return Unmapped(word, ())
-        if self._vectors is None:
-            # each label's vector is the mean of its English name and its first Japanese name
-            names = [[label, NAMES.get(label, (label,))[0]] for label in self.labels]
-            flat = self.embedder.embed_queries([n for pair in names for n in pair])
-            paired = flat.reshape(len(self.labels), 2, -1).mean(axis=1)
-            self._vectors = paired / np.linalg.norm(paired, axis=1, keepdims=True)
-        similarity = self._vectors @ self.embedder.embed_queries([word])[0]
-        order = np.argsort(-similarity)
-        best, second = float(similarity[order[0]]), float(similarity[order[1]])
-        if best >= SURE_SIMILARITY or (best >= MIN_SIMILARITY and best - second >= MIN_MARGIN):
-            return TermMapping(word, (self.labels[order[0]],), "embedder", round(best, 3))
-        return Unmapped(word, tuple((self.labels[i], round(float(similarity[i]), 3)) for i in order[:5]))
+        if self._names is None:
+            self._names = self._name_vectors(self.embedder)
+        targets, vectors = self._names
+        similarity = vectors @ self.embedder.embed_queries([word])[0]
+        best: dict[tuple[str, ...], float] = {}
+        for target, score in zip(targets, similarity.tolist(), strict=True):
+            best[target] = max(score, best.get(target, -1.0))
+        ranked = sorted(best.items(), key=lambda item: -item[1])
+        (labels, top), (_, second) = ranked[0], ranked[1]
+        if top >= SURE_SIMILARITY or (top >= MIN_SIMILARITY and top - second >= MIN_MARGIN):
+            return TermMapping(word, labels, "embedder", round(top, 3))
+        nearest = [(target[0], score) for target, score in ranked if len(target) == 1][:5]
+        return Unmapped(word, tuple((label, round(score, 3)) for label, score in nearest))
+
+    def _name_vectors(self, embedder: Embedder) -> tuple[list[tuple[str, ...]], np.ndarray]:
+        """Every name of every label and of every kind, with the labels it stands for."""
+        named: list[tuple[str, tuple[str, ...]]] = [
+            (name, (label,)) for label in self.labels for name in (label, *NAMES.get(label, ()))
+        ]
+        for words, covered in HYPERNYMS.items():
+            kept = tuple(label for label in covered if label in self.labels)
+            named += [(word, kept) for word in words if kept]
+        vectors = embedder.embed_queries([name for name, _ in named])
+        return [labels for _, labels in named], vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
 
 
 @cache
@@ -386,18 +422,48 @@ def _tagger() -> fugashi.Tagger:
 NOUN_PARTS = frozenset({"名詞", "接尾辞", "接頭辞"})
 
 
-def japanese_nouns(text: str) -> list[tuple[str, ...]]:
+def english_phrases(text: str) -> list[list[str]]:
+    """Runs of English content words in ``text``: a stop word, punctuation or a name already
+    taken out (left as a wider gap) ends a run, and a verb form ("riding", "parked") begins
+    one ("a man riding a bike" names a man and a bike; "parked cars" are cars)."""
+    phrases: list[list[str]] = [[]]
+    for token in re.finditer(r"[a-z][a-z'-]*|[^a-z\s]+|\s{2,}", text):
+        word = token.group()
+        if not word[0].isalpha() or word in STOPWORDS:
+            phrases.append([])
+        elif _VERB_FORM.search(word):  # ends the phrase before it; "eating utensils" goes on
+            phrases.append([word])
+        else:
+            phrases[-1].append(word)
+    return [phrase for phrase in phrases if phrase]
+
+
+def _head(phrase: list[str]) -> int:
+    """Which word of an English noun phrase names the thing: the last ("computer peripherals"
+    are peripherals), unless it is a word for objects in general ("winter sports gear")."""
+    last = len(phrase) - 1
+    return last - 1 if last > 0 and phrase[last] in EVERYTHING else last
+
+
+def japanese_nouns(text: str) -> list[tuple[tuple[str, ...], bool]]:
     """Runs of Japanese nouns (with their prefixes and suffixes: 宇宙+船) in ``text``, in order,
-    each as its words."""
-    runs: list[tuple[str, ...]] = []
+    each as its words and whether it modifies the next run through の (クマのぬいぐるみ asks for
+    the stuffed toy, not the bear)."""
+    runs: list[tuple[tuple[str, ...], int]] = []  # a run's words and the index of the word after it
     current: list[str] = []
-    for word in _tagger()(text):
+    words = list(_tagger()(text))
+    for index, word in enumerate(words):
         if word.feature.pos1 in NOUN_PARTS and not word.surface.isascii():
             current.append(word.surface)
         elif current:
-            runs.append(tuple(current))
+            runs.append((tuple(current), index))
             current = []
-    return [*runs, tuple(current)] if current else runs
+    if current:
+        runs.append((tuple(current), len(words)))
+    starts = {end - len(parts) for parts, end in runs}
+    return [
+        (parts, end < len(words) and words[end].surface == "の" and end + 1 in starts) for parts, end in runs
+    ]
 
 
 SCENE_TABLE: dict[str, tuple[str, ...]] = {
