@@ -154,6 +154,8 @@ def create_app(
             {"error": f"{where}: {first['msg']}", "detail": jsonable_encoder(error.errors())}, status_code=422
         )
 
+    app.add_exception_handler(pages.LoginRequired, pages.login_page_for)
+
     routers = (
         accounts_api.router,
         documents_api.router,

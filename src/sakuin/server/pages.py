@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import pandas as pd
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
@@ -63,6 +63,26 @@ def render(
     return response
 
 
+class LoginRequired(Exception):
+    """A page was asked for without a session or token: the answer is the login page, 401."""
+
+
+def _visitor(request: Request, services: ServicesDep) -> Principal:
+    """The logged-in visitor of a page; anyone else gets the login page (see :func:`login_page_for`)."""
+    principal = resolve_principal(request, services)
+    if principal is None:
+        raise LoginRequired
+    return principal
+
+
+VisitorDep = Annotated[Principal, Depends(_visitor)]
+
+
+def login_page_for(request: Request, _: Exception) -> Response:
+    """The answer to :class:`LoginRequired`, registered on the app."""
+    return render(request, "login.html", None, status=401)
+
+
 @router.get("/")
 def home() -> RedirectResponse:
     return RedirectResponse("/knowledge", status_code=303)
@@ -74,10 +94,7 @@ def login_page(request: Request) -> Response:
 
 
 @router.get("/knowledge", response_class=HTMLResponse)
-def knowledge_page(request: Request, services: ServicesDep) -> Response:
-    principal = resolve_principal(request, services)
-    if principal is None:
-        return render(request, "login.html", None, status=401)
+def knowledge_page(request: Request, services: ServicesDep, principal: VisitorDep) -> Response:
     documents = [
         (record, may_manage(record, principal.user, admin=principal.admin))
         for record in services.kb.store.documents(principal.user)
@@ -86,39 +103,27 @@ def knowledge_page(request: Request, services: ServicesDep) -> Response:
 
 
 @router.get("/write", response_class=HTMLResponse)
-def write_page(request: Request, services: ServicesDep) -> Response:
-    principal = resolve_principal(request, services)
-    if principal is None:
-        return render(request, "login.html", None, status=401)
+def write_page(request: Request, principal: VisitorDep) -> Response:
     return render(request, "write.html", principal)
 
 
 @router.get("/vision", response_class=HTMLResponse)
-def vision_page(request: Request, services: ServicesDep) -> Response:
-    principal = resolve_principal(request, services)
-    if principal is None:
-        return render(request, "login.html", None, status=401)
+def vision_page(request: Request, principal: VisitorDep) -> Response:
     return render(request, "vision.html", principal)
 
 
 @router.get("/memorize", response_class=HTMLResponse)
-def memorize_page(request: Request, services: ServicesDep) -> Response:
+def memorize_page(request: Request, services: ServicesDep, principal: VisitorDep) -> Response:
     """The recall curve and route comparison of the benchmark, and the adapters the visitor may use."""
     from sakuin.memorize.adapters import registry
     from sakuin.memorize.report import page_data
 
-    principal = resolve_principal(request, services)
-    if principal is None:
-        return render(request, "login.html", None, status=401)
     data = page_data(registry(services.settings), services.kb.store, principal.user)
     return render(request, "memorize.html", principal, **data)
 
 
 @router.get("/jobs", response_class=HTMLResponse)
-def jobs_page(request: Request, services: ServicesDep) -> Response:
-    principal = resolve_principal(request, services)
-    if principal is None:
-        return render(request, "login.html", None, status=401)
+def jobs_page(request: Request, services: ServicesDep, principal: VisitorDep) -> Response:
     return render(
         request, "jobs.html", principal, jobs=[j.snapshot() for j in services.jobs.jobs(principal.user)]
     )
@@ -134,11 +139,10 @@ def _job_of_kind(services: Services, job_id: str | None, kind: str, user: str) -
     return job
 
 
-def _job_page(request: Request, services: ServicesDep, template: str, kind: str, show: Any) -> Response:
+def _job_page(
+    request: Request, services: Services, principal: Principal, template: str, kind: str, show: Any
+) -> Response:
     """A capability's page: the form, and for ``?job=<id>`` that job's progress or its results."""
-    principal = resolve_principal(request, services)
-    if principal is None:
-        return render(request, "login.html", None, status=401)
     try:
         job = _job_of_kind(services, request.query_params.get("job"), kind, principal.user)
     except JobNotFoundError as exc:
@@ -195,27 +199,24 @@ def _simulate_results(job: Job) -> dict[str, Any]:
 
 
 @router.get("/classify", response_class=HTMLResponse)
-def classify_page(request: Request, services: ServicesDep) -> Response:
-    return _job_page(request, services, "classify.html", "classify", _classify_results)
+def classify_page(request: Request, services: ServicesDep, principal: VisitorDep) -> Response:
+    return _job_page(request, services, principal, "classify.html", "classify", _classify_results)
 
 
 @router.get("/curate", response_class=HTMLResponse)
-def curate_page(request: Request, services: ServicesDep) -> Response:
+def curate_page(request: Request, services: ServicesDep, principal: VisitorDep) -> Response:
     from sakuin.server.curate_job import curate_results
 
-    return _job_page(request, services, "curate.html", "curate", curate_results)
+    return _job_page(request, services, principal, "curate.html", "curate", curate_results)
 
 
 @router.get("/simulate", response_class=HTMLResponse)
-def simulate_page(request: Request, services: ServicesDep) -> Response:
-    return _job_page(request, services, "simulate.html", "simulate", _simulate_results)
+def simulate_page(request: Request, services: ServicesDep, principal: VisitorDep) -> Response:
+    return _job_page(request, services, principal, "simulate.html", "simulate", _simulate_results)
 
 
 @router.get("/admin", response_class=HTMLResponse)
-def admin_page(request: Request, services: ServicesDep) -> Response:
-    principal = resolve_principal(request, services)
-    if principal is None:
-        return render(request, "login.html", None, status=401)
+def admin_page(request: Request, services: ServicesDep, principal: VisitorDep) -> Response:
     if not principal.admin:
         return RedirectResponse("/knowledge", status_code=303)
     return render(
