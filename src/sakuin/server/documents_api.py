@@ -90,7 +90,9 @@ class Readers(BaseModel):
     readers: str = Field(min_length=1, max_length=4096, description="user:NAME, group:NAME or everyone.")
 
 
-class Passage(BaseModel):
+class Span(BaseModel):
+    """Text between two offsets of a document, as the caller may see it (no server path)."""
+
     document_id: int
     title: str
     name: Name
@@ -98,6 +100,9 @@ class Passage(BaseModel):
     start: int
     end: int
     text: str
+
+
+class Passage(Span):
     before: str = Field(description="Up to 200 characters preceding the passage, for context.")
     after: str = Field(description="Up to 200 characters following it.")
     regions: list[Region] = Field(
@@ -105,17 +110,10 @@ class Passage(BaseModel):
     )
 
 
-class SearchHit(BaseModel):
+class SearchHit(Span):
     """A :class:`~sakuin.knowledge.store.base.Hit` as the caller may see it."""
 
     chunk_id: int
-    document_id: int
-    title: str
-    name: Name
-    source: Source = None
-    start: int
-    end: int
-    text: str
     headings: list[str]
     score: float
 
