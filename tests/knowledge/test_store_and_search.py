@@ -163,3 +163,17 @@ def test_unchanged_text_is_never_embedded_twice(kb: KnowledgeBase) -> None:
     finally:
         kb.embedder.embed_passages = original  # type: ignore[method-assign]
     assert calls == [1]
+
+
+def test_a_documents_metadata_is_read_through_the_readers_check(kb: KnowledgeBase) -> None:
+    """On both stores: what the parser kept beside the text (an OCR'd scan's line boxes) reaches
+    a reader, and for anyone else the document does not exist."""
+    kb.store.add_user("alice")
+    kb.store.add_user("carol")
+    metadata = {"pages": "2", "ocr_layout": "[[0, 5, 2, 10, 20, 300, 60]]", "notes": "スキャン"}
+    scan = ParsedDocument("scan", "休暇規程です", "hr/scan.png", "image/png", metadata)
+    result = kb.ingestor.ingest_document(scan, parse_readers("user:alice"))
+    assert result.document_id is not None
+    assert kb.store.document_metadata(result.document_id, "alice") == metadata
+    with pytest.raises(DocumentNotFoundError):
+        kb.store.document_metadata(result.document_id, "carol")
