@@ -10,16 +10,18 @@ import os
 import subprocess
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
-from sakuin.classify import EngineOptions, build_engine, choose_backend, classify_file
+from sakuin.classify import EngineOptions, ScoreEngine, build_engine, choose_backend, classify_file
 from sakuin.classify.backend import hardware_precision
 from sakuin.classify.generate import GenerateEngine
 from sakuin.classify.tables import read_table
-from sakuin.classify.task import Label, Task
+from sakuin.classify.task import Label, Task, make_task
 from sakuin.config import load_settings
 from sakuin.models.llama_cpp import LlamaCppModel
+from sakuin.models.transformers import TransformersModel
 from tests.classify.cases import SENTIMENT, SENTIMENT_ITEMS
 from tests.conftest import sakuin_command
 
@@ -130,3 +132,62 @@ def test_the_default_command_says_which_backend_it_chose(
     assert generated.stdout.splitlines()[0] == "backend: llama_cpp"
     unparsed = int((read_table(tmp_path / "g.csv")["predicted"].fillna("") == "").sum())
     assert f"{unparsed} of 4 answers named no label" in generated.stdout
+
+
+NLI = Task(
+    "前提と仮説の関係を entailment, contradiction, neutral のどれかで答えてください。",
+    tuple(Label(name) for name in ("entailment", "contradiction", "neutral")),
+    ("premise", "hypothesis"),
+    "関係:",
+)
+PAIRS = [
+    ("犬が公園を走っている。", "動物が外にいる。"),
+    ("A man is cooking pasta in the kitchen.", "Nobody is in the kitchen."),
+    ("会議は午後三時に始まる。", "会議は朝に始まる。"),
+    ("The train to Osaka was full.", "Many people travel to Osaka."),
+    ("子供たちがサッカーをしている。", "子供たちが遊んでいる。"),
+    ("She bought a red umbrella.", "She owns an umbrella."),
+    ("雨が降っているので傘を持っていく。", "今日は晴れている。"),
+    ("The museum opens at nine.", "The museum is closed on Mondays."),
+    ("猫がソファの上で寝ている。", "猫が起きて走っている。"),
+]
+
+
+@pytest.mark.slow
+def test_labels_on_one_row_are_read_in_one_forward_per_batch(gemma_hf: TransformersModel) -> None:
+    """' entailment' takes two Gemma tokens and the others one: each item is one row, no second pass.
+
+    The scores are those of the full sequences run one by one without any cache.
+    """
+    assert [len(gemma_hf.tokenize(c)) for c in NLI.continuations] == [2, 1, 1]
+    rows = [{"premise": p, "hypothesis": h} for p, h in PAIRS]
+    engine = ScoreEngine(gemma_hf, NLI, calibrate=False)
+    engine.log_likelihoods(rows[:1])  # the shared prefix's cache, computed once
+    calls: list[int] = []
+    hook = gemma_hf.model.get_decoder().register_forward_pre_hook(
+        lambda _module, _args, kwargs: calls.append(int(kwargs["input_ids"].shape[0])), with_kwargs=True
+    )
+    try:
+        cached = engine.log_likelihoods(rows)
+    finally:
+        hook.remove()
+    assert calls == [8, 1]  # batches of gemma_hf.batch_size rows, one forward each
+    reference = engine.log_likelihoods(rows, use_cache=False)
+    assert np.allclose(cached, reference, atol=1e-3)
+
+
+@pytest.mark.parametrize(
+    ("engine", "expected"), [("score", [0, 256, 300]), ("generate", [0, *range(32, 300, 32), 300])]
+)
+def test_a_scoring_engine_gets_long_sorted_batches_and_generate_short_ones(
+    tiny_model: TransformersModel, tmp_path: Path, engine: str, expected: list[int]
+) -> None:
+    """A score call sorts its rows by length before padding them, so the runner hands it 256 rows."""
+    task = make_task(["positive", "negative"], text_columns=["review"])
+    table = tmp_path / "reviews.csv"
+    texts = [f"レビュー {i}: " + "とても良い。" * (i % 7) for i in range(300)]
+    pd.DataFrame({"review": texts}).to_csv(table, index=False)
+    done: list[int] = []
+    built = build_engine(tiny_model, task, EngineOptions(engine))  # type: ignore[arg-type]
+    classify_file(task, table, tmp_path / "out.csv", engine=built, progress=lambda d, _: done.append(d))
+    assert done == expected

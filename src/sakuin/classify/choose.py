@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sakuin.classify.engines import Row, softmax
+from sakuin.classify.engines import ONE_AT_A_TIME_ROWS, SORTED_ROWS, Row, softmax
 from sakuin.classify.generate import parse_label
 from sakuin.classify.task import CONTENT_FREE, one_line
 from sakuin.errors import TaskError
@@ -56,6 +56,7 @@ class ChoiceEngine:
     """Option probabilities for each row from one scoring pass (two with calibration)."""
 
     name = "choose"
+    batch_rows = SORTED_ROWS
 
     def __init__(
         self,
@@ -98,6 +99,7 @@ class ChoiceGenerateEngine:
     """The multiple-choice baseline: list the options, let the model write one, match it."""
 
     name = "generate"
+    batch_rows = ONE_AT_A_TIME_ROWS
 
     def __init__(self, model: LanguageModel, task: ChoiceTask, *, max_tokens: int = 8) -> None:
         self.model = model

@@ -32,7 +32,14 @@ OutOption = Annotated[Path | None, typer.Option("--out", help="Output file (.csv
 ResumeOption = Annotated[
     bool, typer.Option("--resume", help="Carry on from an interrupted run's checkpoint next to --out.")
 ]
-BatchOption = Annotated[int, typer.Option(min=1, help="Rows per batch (and per checkpoint write).")]
+BatchOption = Annotated[
+    int | None,
+    typer.Option(
+        min=1,
+        help="Rows per batch and per checkpoint write (default: 256 when scoring, whose batches are "
+        "sorted by length to pad less; 32 for generate).",
+    ),
+]
 
 
 def classify(
@@ -68,7 +75,7 @@ def classify(
     ray_runs: Annotated[
         str, typer.Option(help="ray: the engine each worker runs (score, distill or generate).")
     ] = "score",
-    batch_size: BatchOption = 32,
+    batch_size: BatchOption = None,
     resume: ResumeOption = False,
 ) -> None:
     """Label every row of a table with labels defined only by a prompt (zero-shot)."""
@@ -138,7 +145,7 @@ def choose(
     ] = False,
     length_normalise: Annotated[bool, typer.Option(help="Per-token option log-likelihoods.")] = True,
     out_path: OutOption = None,
-    batch_size: BatchOption = 32,
+    batch_size: BatchOption = None,
     resume: ResumeOption = False,
 ) -> None:
     """Pick the most likely option for each question (multiple choice by scoring)."""

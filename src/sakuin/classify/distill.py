@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 
 from sakuin.classify.choose import ChoiceTask
-from sakuin.classify.engines import Engine, Row, softmax
+from sakuin.classify.engines import SORTED_ROWS, Engine, Row, softmax
 from sakuin.classify.features import TextFeatures, relation_features, row_features
 from sakuin.classify.task import Task, one_line
 from sakuin.errors import TaskError
@@ -63,6 +63,7 @@ class DistillEngine:
     """A head that imitates ``teacher``; call :meth:`fit` on representative rows before :meth:`predict`."""
 
     name = "distill"
+    batch_rows = SORTED_ROWS
 
     def __init__(
         self,

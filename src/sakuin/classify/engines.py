@@ -15,15 +15,24 @@ import numpy as np
 
 Row = Mapping[str, Any]
 
+# Rows per call for engines that take items one at a time: only how often results are saved.
+ONE_AT_A_TIME_ROWS = 32
+# Scoring sorts a call's rows by length before padding them into forward passes of the model's
+# batch size, so a call of many rows pads less: on JNLI, 64% of the padded tokens are real in
+# calls of 32 rows, 86% in calls of 256.
+SORTED_ROWS = 256
+
 
 class Engine(Protocol):
     """Labels a batch of rows: an array of shape (len(rows), labels), each row summing to 1.
 
     A row of zeros means the engine could not decide (``generate`` when the answer parses as no
-    label); the runner reports such rows with an empty prediction.
+    label); the runner reports such rows with an empty prediction. ``batch_rows`` is how many
+    rows the runner hands it at once unless the caller says otherwise.
     """
 
     name: str
+    batch_rows: int
 
     def predict(self, rows: Sequence[Row]) -> np.ndarray: ...
 

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from sakuin.classify.engines import Row
+from sakuin.classify.engines import ONE_AT_A_TIME_ROWS, Row
 from sakuin.classify.task import Task
 from sakuin.models.base import LanguageModel, LocalLanguageModel
 
@@ -23,6 +23,7 @@ class GenerateEngine:
     """Generate up to the end of the answer line, then match the text against the labels."""
 
     name = "generate"
+    batch_rows = ONE_AT_A_TIME_ROWS
 
     def __init__(self, model: LanguageModel, task: Task) -> None:
         self.model = model

@@ -19,7 +19,9 @@ import pandas as pd
 
 from sakuin.classify.backend import choose_backend
 from sakuin.classify.distill import DistillEngine, DistillReport
+from sakuin.classify.generate import GenerateEngine
 from sakuin.classify.run import ClassifyResult, check_columns, label_batch, train_if_distill
+from sakuin.classify.score import ScoreEngine
 from sakuin.classify.tables import read_table, write_table
 from sakuin.classify.task import Task
 from sakuin.config import Settings
@@ -54,17 +56,20 @@ def classify_file_ray(
     *,
     settings: Settings,
     options: EngineOptions,
-    batch_size: int = 32,
+    batch_size: int | None = None,
     workers: int = 1,
     address: str | None = None,
 ) -> ClassifyResult:
     """Label ``input_path`` on a Ray cluster (a local one when ``address`` is None).
 
-    The workers load the model on the backend :func:`choose_backend` picks for their engine.
+    The workers load the model on the backend :func:`choose_backend` picks for their engine;
+    each gets ``batch_size`` rows at a time, by default as many as that engine takes locally.
     """
     import ray
 
     started = time.perf_counter()
+    engine_class = GenerateEngine if options.engine == "generate" else ScoreEngine
+    batch_size = batch_size or engine_class.batch_rows
     backend = choose_backend(settings, options.engine)
     settings = backend.settings
     frame = read_table(input_path).reset_index(drop=True)

@@ -119,7 +119,7 @@ def classify_file(
     output_path: Path,
     *,
     engine: Engine,
-    batch_size: int = 32,
+    batch_size: int | None = None,
     resume: bool = False,
     progress: Progress | None = None,
     should_stop: ShouldStop | None = None,
@@ -130,8 +130,10 @@ def classify_file(
     ``progress(done, total)`` is called after each batch; ``should_stop()`` is checked before each
     batch and, when true, the run returns with ``complete=False`` and can be resumed. A distill
     engine that is not trained yet is trained first on a sample of this file's rows. ``backend``
-    (from :func:`~sakuin.classify.backend.choose_backend`) is recorded in the result.
+    (from :func:`~sakuin.classify.backend.choose_backend`) is recorded in the result. Each batch
+    is ``batch_size`` rows, by default the engine's ``batch_rows``.
     """
+    batch_size = batch_size or engine.batch_rows
     started = time.perf_counter()
     frame = read_table(input_path)
     check_columns(frame, task, input_path)

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from sakuin.classify.engines import Row, softmax
+from sakuin.classify.engines import SORTED_ROWS, Row, softmax
 from sakuin.classify.task import Task
 from sakuin.models.base import LanguageModel, LocalLanguageModel, ScoreRequest
 
@@ -28,6 +28,7 @@ class ScoreEngine:
     """
 
     name = "score"
+    batch_rows = SORTED_ROWS
 
     def __init__(
         self,

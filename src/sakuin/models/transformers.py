@@ -192,15 +192,17 @@ class TransformersModel(LocalModelBase):
         layout = self.layout(requests, shared_prefix, use_cache)
         scores = empty_scores(layout.continuations)
         cache = self._cache_for(layout.cached) if layout.cached else None
-        two_pass = self._fits_window(layout)
-        shares = cache is not None and two_pass and self._attends_to_shared_prefix
+        fits = self._fits_window(layout)
+        shares = cache is not None and fits and self._attends_to_shared_prefix
         behind = SharedPrefix.from_cache(cache) if shares else cache
-        read_in_row = (
-            [[cont[:1] for cont in conts] for conts in layout.continuations]
-            if two_pass
-            else layout.continuations
-        )
-        rows = build_rows(layout.lead, layout.prefixes, read_in_row)
+        rows = build_rows(layout.lead, layout.prefixes, layout.continuations)
+        # One row per item already reads every label (single-token labels, or labels that
+        # extend one another): a second pass would only add a forward. Otherwise each item's
+        # tokens are read once and the labels' remaining tokens in a second pass behind them.
+        two_pass = fits and len(rows) > len({row.reads[0].request for row in rows})
+        if two_pass:
+            firsts = [[cont[:1] for cont in conts] for conts in layout.continuations]
+            rows = build_rows(layout.lead, layout.prefixes, firsts)
         # Similar lengths side by side waste less padding.
         rows.sort(key=lambda row: len(row.tokens))
         tails = layout if two_pass else None
@@ -227,9 +229,10 @@ class TransformersModel(LocalModelBase):
         longest_label = max((len(c) for conts in layout.continuations for c in conts), default=0)
         return len(layout.cached) + padded_item + longest_label < int(window)
 
-    def _padded(self, width: int) -> int:
-        """``width`` rounded up to the row width scoring pads to."""
-        return -(-width // self._width_step) * self._width_step
+    def _padded(self, width: int, step: int | None = None) -> int:
+        """``width`` rounded up to a multiple of ``step``, by default the one scoring pads rows to."""
+        step = step or self._width_step
+        return -(-width // step) * step
 
     def _cache_for(self, tokens: list[int]) -> Any:
         """KV cache of ``tokens``, computed once and kept for the next call with the same prefix."""
@@ -255,7 +258,8 @@ class TransformersModel(LocalModelBase):
         then read in a second pass behind the items' own KV cache, so an item's tokens are
         evaluated once however many labels it has.
         """
-        cache, so_far, extra = None, 0, {}
+        cache, so_far = None, 0
+        extra: dict[str, Any] = {}
         if isinstance(prefix, SharedPrefix):
             extra = {"shared_prefix": prefix}
         elif prefix is not None:
@@ -283,7 +287,9 @@ class TransformersModel(LocalModelBase):
             cache.batch_select_indices(source)
             tail_tokens = [full[k][:-1] for k in longer]
             starts = [past + len(rows[int(i)].tokens) for i in source]
-            tail_states, _, _ = self._forward(tail_tokens, cache, mask[source], starts, keep=False, **extra)
+            tail_states, _, _ = self._forward(
+                tail_tokens, cache, mask[source], starts, keep=False, step=1, **extra
+            )
             row_of = torch.tensor([n for n, tail in enumerate(tail_tokens) for _ in tail])
             at = torch.tensor([j for tail in tail_tokens for j in range(len(tail))])
             tail_targets = torch.tensor([t for k in longer for t in full[k][1:]])
@@ -299,16 +305,19 @@ class TransformersModel(LocalModelBase):
         starts: list[int],
         *,
         keep: bool,
+        step: int | None = None,
         **extra: Any,
     ) -> tuple[torch.Tensor, torch.Tensor, Any]:
         """Hidden states of right-padded ``rows`` behind ``cache``, each row from its own position.
 
         ``mask_so_far`` is the attention mask of what the cache holds: an int for a prefix every
-        row shares in full, or a (rows, cached) tensor when earlier rows were padded. ``extra``
-        goes to the attention functions (a shared prefix). Returns the hidden states, the mask
-        extended by these rows, and the cache when ``keep``.
+        row shares in full, or a (rows, cached) tensor when earlier rows were padded. Rows are
+        padded to a multiple of ``step`` tokens (default: the precision's, see ``__init__``);
+        labels' tails, a token or two, take 1: to 8 they would cost several times their length.
+        ``extra`` goes to the attention functions (a shared prefix). Returns the hidden states,
+        the mask extended by these rows, and the cache when ``keep``.
         """
-        width = self._padded(max(len(row) for row in rows))
+        width = self._padded(max(len(row) for row in rows), step)
         ids = torch.full((len(rows), width), self._pad, dtype=torch.long)
         new = torch.zeros((len(rows), width), dtype=torch.long)
         for i, row in enumerate(rows):
