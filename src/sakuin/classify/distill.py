@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 
 from sakuin.classify.choose import ChoiceTask
-from sakuin.classify.engines import SORTED_ROWS, Engine, Row, softmax
+from sakuin.classify.engines import SORTED_ROWS, Row, softmax
 from sakuin.classify.features import TextFeatures, relation_features, row_features
 from sakuin.classify.task import Task, one_line
 from sakuin.errors import TaskError
@@ -30,11 +30,15 @@ if TYPE_CHECKING:
     from sklearn.pipeline import Pipeline
 
 
-class Teacher(Engine, Protocol):
-    """An engine with a task: what the head imitates."""
+class Teacher(Protocol):
+    """An engine with a task: what the head imitates (how many rows it takes at once is not asked)."""
+
+    name: str
 
     @property
     def task(self) -> Task | ChoiceTask: ...
+
+    def predict(self, rows: Sequence[Row]) -> np.ndarray: ...
 
 
 @dataclass(frozen=True)
