@@ -262,7 +262,7 @@ def test_vision_page_and_a_scans_passage_in_a_browser(
     alice.click('#vision-form button[type="submit"]')
     expect(alice.locator("#vision-detections li").first).to_contain_text("person")
     expect(alice.locator("#vision-mapping")).to_contain_text("人 → person")
-    expect(alice.locator("#vision-answer")).to_contain_text("A vision-language model is needed")
+    expect(alice.locator("#vision-answer")).to_contain_text("視覚言語モデルが必要です")
     alice.wait_for_function("document.getElementById('vision-boxed').naturalWidth === 512")
     shot(alice, "20-alice-vision")
 

@@ -106,10 +106,13 @@ def test_the_classifier_knows_the_cat_and_the_espresso(vision: LocalVision) -> N
 
 
 def test_ask_without_a_vision_language_model_reports_only_what_was_seen(vision: LocalVision) -> None:
+    """In the question's language: a Japanese question gets the Japanese explanation."""
     answer = vision.ask(photo("astronaut"), "この人は何をしていますか？")
     assert not answer.reasoned
-    assert "vision-language model is needed" in answer.text
-    assert "person 0." in answer.text and "ImageNet-1k" in answer.text
+    assert answer.text.startswith("この質問に答えるには視覚言語モデルが必要です")
+    assert "person 0." in answer.text and "ImageNet-1k" in answer.text and "読み取った文字" in answer.text
+    english = vision.ask(photo("astronaut"), "What is she doing?")
+    assert english.text.startswith("A vision-language model is needed") and "person 0." in english.text
 
 
 def test_see_prints_the_detections_as_json_and_draws_them(tmp_path: Path) -> None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from sakuin.write.request import contains_term, language_of, read_request, subject_terms
+from sakuin.language import language_of
+from sakuin.write.request import contains_term, read_request, subject_terms
 
 
 @pytest.mark.parametrize(

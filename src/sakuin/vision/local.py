@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from sakuin.embeddings.base import Embedder
 from sakuin.knowledge import ocr
+from sakuin.language import Language, language_of
 from sakuin.vision.base import Answer, Classes, Detection, Detections, Label, TextLine
 from sakuin.vision.classifier import ImageNetClassifier, imagenet_labels
 from sakuin.vision.detector import NodeDetector, shared_detector
@@ -23,12 +24,36 @@ if TYPE_CHECKING:
     from PIL.Image import Image
 
 MIN_SCORE = 0.2  # the detector's own floor; scores below it are mostly wrong on COCO
-NEEDS_VLM = (
-    "A vision-language model is needed to answer this question about the image; none is configured "
-    "(run an OpenAI-compatible server with a vision model, e.g. vLLM, llama.cpp or Ollama, and set "
-    "vision.vlm_url and vision.vlm_model, or pass --vlm-url and --vlm-model). The local models can "
-    "only say what they saw:"
-)
+# The answer without a vision-language model, in the question's language: that one is needed,
+# how to configure it, and what the local models saw (their labels stay as the models name them).
+NEEDS_VLM: dict[Language, str] = {
+    "en": (
+        "A vision-language model is needed to answer this question about the image; none is configured "
+        "(run an OpenAI-compatible server with a vision model, e.g. vLLM, llama.cpp or Ollama, and set "
+        "vision.vlm_url and vision.vlm_model, or pass --vlm-url and --vlm-model). The local models can "
+        "only say what they saw:"
+    ),
+    "ja": (
+        "この質問に答えるには視覚言語モデルが必要ですが、設定されていません（vLLM、llama.cpp、Ollama "
+        "などで視覚モデルを OpenAI 互換サーバとして動かし、設定 vision.vlm_url と vision.vlm_model、"
+        "または --vlm-url と --vlm-model で指定してください）。手元のモデルに言えるのは、見えたものだけです:"
+    ),
+}
+SEEN: dict[Language, tuple[str, str, str, str]] = {
+    "en": (
+        "objects (COCO-80 detector)",
+        "none above 0.2",
+        "whole-image classes (ImageNet-1k)",
+        "text read (Tesseract)",
+    ),
+    "ja": (
+        "物体（COCO 80ラベルの検出器）",
+        "スコア 0.2 以上のものなし",
+        "画像全体の分類（ImageNet-1k）",
+        "読み取った文字（Tesseract）",
+    ),
+}
+NOTHING_READ: dict[Language, str] = {"en": "none", "ja": "なし"}
 
 
 class LocalVision:
@@ -85,23 +110,26 @@ class LocalVision:
         objects = self.detector.detect(image, min_score=MIN_SCORE)
         classes = self.classifier.classify(image, None, top=3)
         lines = self.read(image)
-        return Answer(
-            describe_seen(objects, [Label(c.label, c.score) for c in classes], lines), self.name, False
+        seen = describe_seen(
+            objects, [Label(c.label, c.score) for c in classes], lines, language_of(question)
         )
+        return Answer(seen, self.name, False)
 
 
-def describe_seen(objects: list[Detection], classes: list[Label], lines: list[TextLine]) -> str:
-    """The honest answer without a vision-language model."""
+def describe_seen(
+    objects: list[Detection], classes: list[Label], lines: list[TextLine], language: Language = "en"
+) -> str:
+    """The honest answer without a vision-language model, in ``language``."""
     seen = ", ".join(
-        f"{d.label} {d.score:.2f} at [{d.box.left}, {d.box.top}, {d.box.right}, {d.box.bottom}]"
-        for d in objects
+        f"{d.label} {d.score:.2f} [{d.box.left}, {d.box.top}, {d.box.right}, {d.box.bottom}]" for d in objects
     )
     text = " / ".join(line.text for line in lines)
+    objects_seen, none_seen, classes_seen, text_read = SEEN[language]
     parts = [
-        NEEDS_VLM,
-        f"- objects (COCO-80 detector): {seen or 'none above 0.2'}",
-        "- whole-image classes (ImageNet-1k): " + ", ".join(f"{c.label} {c.score:.2f}" for c in classes),
-        f"- text read (Tesseract): {text or 'none'}",
+        NEEDS_VLM[language],
+        f"- {objects_seen}: {seen or none_seen}",
+        f"- {classes_seen}: " + ", ".join(f"{c.label} {c.score:.2f}" for c in classes),
+        f"- {text_read}: {text or NOTHING_READ[language]}",
     ]
     return "\n".join(parts)
 

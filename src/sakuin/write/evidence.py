@@ -30,8 +30,9 @@ from itertools import pairwise
 
 from sakuin.knowledge.chunk import sentence_spans
 from sakuin.knowledge.store.base import Hit
+from sakuin.language import script_of
 from sakuin.write.injection import addresses_the_assistant
-from sakuin.write.request import Request, contains_term, script_of
+from sakuin.write.request import Request, contains_term
 from sakuin.write.retrieval import Retrieved, searchable
 
 NEVER = 1.01  # a translation similarity no cosine reaches: words only

@@ -16,11 +16,10 @@ from typing import Literal
 
 import fugashi
 
-Language = Literal["ja", "en"]
+from sakuin.language import Language, language_of
+
 Task = Literal["answer", "write"]
 
-_JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")
-_LATIN = re.compile(r"[A-Za-z]")
 _HIRAGANA_ONLY = re.compile(r"^[\u3040-\u309f]+$")
 # the language asked for is about the output, not the subject: 「日本語で」, "in English"
 _OUTPUT_LANGUAGE = re.compile(r"(日本語|英語)で|\bin (japanese|english)\b")
@@ -68,18 +67,6 @@ class Request:
     subject_terms: tuple[str, ...]
     target_chars: int
     tone: str | None
-
-
-def language_of(text: str) -> Language:
-    """Japanese when the text holds any kana or kanji: requests mixing both are written in Japanese."""
-    return "ja" if _JAPANESE.search(text) else "en"
-
-
-def script_of(text: str) -> Language:
-    """The language a text is mostly written in: Japanese when at least a quarter of its letters
-    are kana or kanji (a Japanese passage naming English products is still Japanese)."""
-    japanese, latin = len(_JAPANESE.findall(text)), len(_LATIN.findall(text))
-    return "ja" if japanese and japanese * 4 >= japanese + latin else "en"
 
 
 def read_request(text: str, *, target_chars: int | None = None, tone: str | None = None) -> Request:

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 
 from sakuin.knowledge.store.base import Hit
 from sakuin.knowledge.workspace import KnowledgeBase
-from sakuin.write.request import Request, language_of, script_of, spelled
+from sakuin.language import language_of, script_of
+from sakuin.write.request import Request, spelled
 
 DENSE_POOL = 50  # as many as hybrid search fuses from, so every fused hit has its cosine
 OTHER_LANGUAGE = 2  # best passages of the other language added to the hybrid ones

@@ -32,6 +32,8 @@ async function seeImage(form) {
   visionList("vision-notes", result.notes);
   visionList("vision-detections", result.detections.map(
     (d) => `${d.label} ${d.score.toFixed(2)} [${d.box.join(", ")}]`));
+  document.getElementById("vision-classes-block").hidden = !result.classes;
+  document.getElementById("vision-text-block").hidden = !result.text;
   document.getElementById("vision-classes").textContent = result.classes
     ? `${result.classes.label_set}: ` + result.classes.labels.map((c) => `${c.label} ${c.score.toFixed(2)}`).join(", ")
     : "";
