@@ -288,32 +288,7 @@ class LabelMapper:
         scenes: list[str] = []
         english = re.sub(r"[^\x00-\x7f]", " ", text)
         english = _take_scenes(self._take_english_names(english, terms), scenes)
-        words: list[str] = []
-        for phrase in english_phrases(english):
-            head = _head(phrase)
-            words.append(phrase[head])
-            terms += [TermMapping(w, (), DESCRIBES) for i, w in enumerate(phrase) if i != head]
-        runs = japanese_nouns(text)
-        for index, (parts, modifies) in enumerate(runs):
-            compound = "".join(parts)
-            generic_next = index + 1 < len(runs) and "".join(runs[index + 1][0]) in EVERYTHING
-            if modifies and compound not in SCENE_TABLE and not generic_next:
-                if compound not in JA_STOPWORDS:
-                    terms.append(TermMapping(compound, (), DESCRIBES + " (AのB asks for B)"))
-            elif modifies and generic_next and compound not in SCENE_TABLE:
-                words.append(compound)  # 野球の道具: the tools are the baseball ones
-                runs[index + 1] = ((), False)
-            elif not compound:
-                continue
-            elif compound in self.table:
-                labels, via = self.table[compound]
-                terms.append(TermMapping(compound, labels, via))
-            elif compound in SCENE_TABLE:
-                scenes.append(compound)
-            elif (headed := self._japanese_compound(parts, scenes)) is not None:
-                terms.append(headed)
-            elif compound not in JA_STOPWORDS:
-                words.append(compound)
+        words = self._english_heads(english, terms) + self._japanese_words(text, terms, scenes)
         everything = not words and not terms and not scenes
         if any(w in EVERYTHING for w in words):
             everything, words = True, [w for w in words if w not in EVERYTHING]
@@ -330,6 +305,46 @@ class LabelMapper:
         return LabelMapping(
             prompt, self.labels if everything else labels, tuple(terms), tuple(unmapped), everything
         )
+
+    @staticmethod
+    def _english_heads(english: str, terms: list[TermMapping]) -> list[str]:
+        """The head word of each English phrase, to look up; the words before it describe it."""
+        heads = []
+        for phrase in english_phrases(english):
+            head = _head(phrase)
+            heads.append(phrase[head])
+            terms += [TermMapping(w, (), DESCRIBES) for i, w in enumerate(phrase) if i != head]
+        return heads
+
+    def _japanese_words(self, text: str, terms: list[TermMapping], scenes: list[str]) -> list[str]:
+        """Japanese noun runs into table terms and settings; what the table lacks, to look up.
+
+        In AのB the B is asked for and A describes it, unless B is a word for objects in general
+        (野球の道具: the baseball things) or A is a setting (台所の家電: it narrows B).
+        """
+        words: list[str] = []
+        runs = japanese_nouns(text)
+        for index, (parts, modifies) in enumerate(runs):
+            compound = "".join(parts)
+            generic_next = index + 1 < len(runs) and "".join(runs[index + 1][0]) in EVERYTHING
+            if not compound:
+                continue
+            if modifies and compound not in SCENE_TABLE:
+                if generic_next:
+                    words.append(compound)
+                    runs[index + 1] = ((), False)
+                elif compound not in JA_STOPWORDS:
+                    terms.append(TermMapping(compound, (), DESCRIBES + " (AのB asks for B)"))
+            elif compound in self.table:
+                labels, via = self.table[compound]
+                terms.append(TermMapping(compound, labels, via))
+            elif compound in SCENE_TABLE:
+                scenes.append(compound)
+            elif (headed := self._japanese_compound(parts, scenes)) is not None:
+                terms.append(headed)
+            elif compound not in JA_STOPWORDS:
+                words.append(compound)
+        return words
 
     def _japanese_compound(self, parts: tuple[str, ...], scenes: list[str]) -> TermMapping | None:
         """A compound the table lacks by its head, the table's longest final part (Japanese
