@@ -9,7 +9,7 @@ from collections.abc import Callable
 from PIL import Image
 from skimage import data
 
-from tests.server.conftest import LiveServer, live, make_server
+from tests.server.conftest import LiveServer, live, make_server, upload
 from tests.vision.pages import POLICY_JA, render_page
 from tests.vision.vlm_server import base_url, recording
 
@@ -50,13 +50,7 @@ def test_see_reads_text_when_asked(live: LiveServer) -> None:
 
 
 def test_a_scans_passage_says_its_page_and_box_to_readers_only(live: LiveServer) -> None:
-    uploaded = live.client("alice").post(
-        "/api/documents",
-        files={"files": ("policy.png", png(render_page(POLICY_JA)), "image/png")},
-        data={"readers": "user:alice"},
-    )
-    assert uploaded.status_code == 200, uploaded.text
-    [result] = uploaded.json()
+    [result] = upload(live.client("alice"), {"policy.png": png(render_page(POLICY_JA))}, "user:alice")
     assert result["status"] == "added", result
     [hit] = live.client("alice").get("/api/search", params={"q": "在宅勤務は週何日まで", "k": 1}).json()
     where = f"/api/documents/{hit['document_id']}/passage"
