@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from sakuin.knowledge.access import AccessError, UnknownPrincipalError, parse_readers
+from sakuin.knowledge.access import EVERYONE, AccessError, UnknownPrincipalError, parse_readers
+from sakuin.knowledge.chunk import Chunk
 from sakuin.knowledge.parse import ParsedDocument
 from sakuin.knowledge.search import EmptyQueryError
-from sakuin.knowledge.store.base import DocumentNotFoundError, SearchFilters
+from sakuin.knowledge.store.base import DocumentNotFoundError, NewDocument, SearchFilters
 from sakuin.knowledge.workspace import KnowledgeBase
 
 DOCS = {
@@ -177,3 +179,32 @@ def test_a_documents_metadata_is_read_through_the_readers_check(kb: KnowledgeBas
     assert kb.store.document_metadata(result.document_id, "alice") == metadata
     with pytest.raises(DocumentNotFoundError):
         kb.store.document_metadata(result.document_id, "carol")
+
+
+def _put_pointing(kb: KnowledgeBase, source: str, text: str, axis: int) -> int:
+    """Store a one-chunk document whose vector is the unit vector along ``axis``."""
+    vector = np.zeros((1, kb.embedder.dim), np.float32)
+    vector[0, axis] = 1.0
+    document = NewDocument(source, source, text, f"{source}:{text}", "text/plain", frozenset({EVERYONE}))
+    return kb.store.put_document(document, [Chunk(text, 0, len(text))], vector)[0]
+
+
+def _axis(kb: KnowledgeBase, axis: int) -> np.ndarray:
+    return np.eye(kb.embedder.dim, dtype=np.float32)[axis]
+
+
+def test_replacing_the_newest_document_replaces_its_vectors_and_no_id_is_reused(kb: KnowledgeBase) -> None:
+    kb.store.add_user("alice")
+    _put_pointing(kb, "a", "first", 0)
+    old_id = _put_pointing(kb, "b", "second", 1)
+    assert kb.store.dense(_axis(kb, 1), "alice", 1)[0].source == "b"
+
+    new_id = _put_pointing(kb, "b", "second, rewritten", 2)  # the newest document, replaced
+    assert new_id != old_id
+    top = kb.store.dense(_axis(kb, 2), "alice", 2)
+    assert (top[0].source, top[0].text) == ("b", "second, rewritten")
+    assert top[0].score == pytest.approx(1.0, abs=1e-5)
+    assert all(hit.score == pytest.approx(0.0, abs=1e-5) for hit in kb.store.dense(_axis(kb, 1), "alice", 2))
+
+    kb.store.delete_document(new_id)
+    assert _put_pointing(kb, "c", "third", 3) not in {old_id, new_id}

@@ -2,31 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TaskProgressColumn,
-    TextColumn,
-    TimeRemainingColumn,
-)
 
 from sakuin.classify import ChoiceEngine, ChoiceTask, EngineOptions, build_engine, load_task, make_task
 from sakuin.classify.backend import choose_backend
 from sakuin.classify.run import ClassifyResult, check_columns, classify_file
-from sakuin.classify.run import Progress as ProgressCallback
 from sakuin.classify.tables import read_table
 from sakuin.classify.task import Task
 from sakuin.config import Settings
 from sakuin.errors import TaskError
 from sakuin.models import LanguageModel, load_model
-from sakuin.terminal import err, out, settings_of
+from sakuin.terminal import err, out, progress_bars, settings_of
 
 OutOption = Annotated[Path | None, typer.Option("--out", help="Output file (.csv, .jsonl, .parquet).")]
 ResumeOption = Annotated[
@@ -118,7 +107,7 @@ def classify(
     choice = choose_backend(settings, options.engine)
     out.print(choice.describe())
     built = build_engine(_load(choice.settings), task, options)
-    with _progress_bar() as progress:
+    with progress_bars("items") as bars:
         result = classify_file(
             task,
             input_path,
@@ -126,7 +115,7 @@ def classify(
             engine=built,
             batch_size=batch_size,
             resume=resume,
-            progress=progress,
+            progress=lambda done, total: bars("labelling", done, total),
             backend=choice,
         )
     _summary(result, options.engine)
@@ -154,9 +143,15 @@ def choose(
     output = out_path or input_path.with_name(f"{input_path.stem}.chosen{input_path.suffix}")
     model = _load(settings_of(ctx))
     engine = ChoiceEngine(model, task, calibrate=calibrate, length_normalise=length_normalise)
-    with _progress_bar() as progress:
+    with progress_bars("items") as bars:
         result = classify_file(
-            task, input_path, output, engine=engine, batch_size=batch_size, resume=resume, progress=progress
+            task,
+            input_path,
+            output,
+            engine=engine,
+            batch_size=batch_size,
+            resume=resume,
+            progress=lambda done, total: bars("labelling", done, total),
         )
     _summary(result)
 
@@ -172,27 +167,6 @@ def _task(task_file: Path | None, labels: str | None, instruction: str, columns:
 def _load(settings: Settings) -> LanguageModel:
     with err.status(f"loading {settings.model.name} ({settings.model.backend})…"):
         return load_model(settings)
-
-
-@contextmanager
-def _progress_bar() -> Iterator[ProgressCallback]:
-    """A rich bar with items/s and ETA, driven by classify_file's progress callback."""
-    columns = (
-        TextColumn("labelling"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TaskProgressColumn(),
-        TextColumn("{task.fields[rate]}"),
-        TimeRemainingColumn(),
-    )
-    with Progress(*columns, console=err) as bar:
-        job = bar.add_task("labelling", total=None, rate="")
-
-        def update(done: int, total: int) -> None:
-            speed = bar.tasks[0].speed
-            bar.update(job, completed=done, total=total, rate=f"{speed:.1f} items/s" if speed else "")
-
-        yield update
 
 
 def _summary(result: ClassifyResult, engine: str = "") -> None:

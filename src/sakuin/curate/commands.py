@@ -7,22 +7,18 @@ same way (bad lines counted and named), shows the same progress bar and writes t
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from sakuin.config import Settings
 from sakuin.curate.filters import FILTERS
 from sakuin.curate.pipeline import REMOVED, PipelineResult, PipelineSpec, load_pipeline, run_pipeline
-from sakuin.curate.pipeline import Progress as ProgressCallback
 from sakuin.curate.records import CurateError, Record, read_records, write_records
 from sakuin.curate.report import build_report, write_report
 from sakuin.curate.steps import StepSpec
-from sakuin.terminal import err, out, settings_of
+from sakuin.terminal import err, out, progress_bars, settings_of
 
 curate = typer.Typer(
     help="Curate training data: judge quality, filter, de-duplicate, rewrite.", no_args_is_help=True
@@ -172,7 +168,7 @@ def synth(
     with err.status(f"loading {settings.model.name}…"):
         model = load_model(choose_backend(settings, "score").settings if judged else settings)
     grader = Judge.build(model, load_rubric("educational")) if judged else None
-    with _progress_bar() as progress:
+    with progress_bars("records") as progress:
         made = synthesize(
             model,
             sources,
@@ -232,7 +228,7 @@ def _run(
 ) -> None:
     corpus = read_records(input_path, spec.text_field)
     settings = settings_of(ctx)
-    with _progress_bar() as progress:
+    with progress_bars("records") as progress:
         result: PipelineResult
         if engine == "ray":
             from sakuin.curate.ray_engine import run_pipeline_ray
@@ -270,26 +266,3 @@ def _summary(report: dict[str, Any], kept: int, output: Path, report_path: Path,
             f"  bad lines: {shown}{' …' if len(report['bad_lines']) > 10 else ''} (reasons in the report)"
         )
     out.print(f"report: {report_path}" + (f", histogram: {png}" if png else ""))
-
-
-@contextmanager
-def _progress_bar() -> Iterator[ProgressCallback]:
-    """A rich bar per running segment of steps, driven by the pipeline's progress callback."""
-    columns = (
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[rate]}"),
-        TimeRemainingColumn(),
-    )
-    with Progress(*columns, console=err) as bar:
-        jobs: dict[str, Any] = {}
-
-        def update(label: str, done: int, total: int) -> None:
-            if label not in jobs:
-                jobs[label] = bar.add_task(label, total=total, rate="")
-            job = jobs[label]
-            speed = bar.tasks[job].speed
-            bar.update(job, completed=done, total=total, rate=f"{speed:.1f} records/s" if speed else "")
-
-        yield update

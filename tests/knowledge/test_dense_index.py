@@ -1,0 +1,95 @@
+"""The SQLite store's in-memory dense index: half-precision candidates, growth, compaction."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sakuin.knowledge.access import EVERYONE
+from sakuin.knowledge.chunk import Chunk
+from sakuin.knowledge.store.base import NewDocument
+from sakuin.knowledge.store.dense import DenseIndex
+from sakuin.knowledge.store.sqlite import SQLiteStore
+
+DIM = 64
+
+
+def unit_rows(count: int, seed: int) -> np.ndarray:
+    vectors = np.random.default_rng(seed).standard_normal((count, DIM)).astype(np.float32)
+    return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
+def filled(vectors: np.ndarray, rows_per_document: int, batch: int) -> DenseIndex:
+    """An index of ``vectors``, chunk ids 1.., appended ``batch`` rows at a time."""
+    index = DenseIndex()
+    for start in range(0, len(vectors), batch):
+        ids = np.arange(start + 1, min(start + batch, len(vectors)) + 1, dtype=np.int64)
+        index.append(ids, (ids - 1) // rows_per_document + 1, vectors[start : start + batch])
+    return index
+
+
+def test_candidates_hold_the_exact_top_ten_of_readable_documents_only() -> None:
+    vectors = unit_rows(5000, seed=0)
+    index = filled(vectors, rows_per_document=10, batch=333)  # grows many times
+    readable = np.arange(1, 501, 2, dtype=np.int64)  # every other document
+    doc_of_row = np.arange(5000) // 10 + 1
+    for query in unit_rows(20, seed=1):
+        exact = vectors @ query
+        exact[~np.isin(doc_of_row, readable)] = -np.inf
+        best_ten = set((np.argsort(-exact)[:10] + 1).tolist())
+        chosen = index.candidates(query, readable, 40)
+        assert best_ten <= set(chosen.tolist())
+        assert np.isin((chosen - 1) // 10 + 1, readable).all()
+
+
+def test_fewer_readable_rows_than_asked_for_gives_just_those() -> None:
+    index = filled(unit_rows(30, seed=2), rows_per_document=10, batch=30)
+    assert sorted(index.candidates(unit_rows(1, seed=3)[0], np.array([2]), 40).tolist()) == list(
+        range(11, 21)
+    )
+    assert len(index.candidates(unit_rows(1, seed=3)[0], np.array([99]), 40)) == 0
+
+
+def test_compaction_drops_only_the_rows_no_longer_stored() -> None:
+    vectors = unit_rows(100, seed=4)
+    index = filled(vectors, rows_per_document=1, batch=7)
+    live = np.arange(51, 101, dtype=np.int64)
+    index.keep(live)
+    assert len(index) == 50 and index.newest_chunk_id == 100
+    everything = np.arange(1, 101, dtype=np.int64)
+    assert index.candidates(vectors[9], everything, 1).tolist() != [10]  # row 10 is gone
+    assert index.candidates(vectors[59], everything, 1).tolist() == [60]
+
+
+def test_vectors_of_another_size_are_refused() -> None:
+    index = filled(unit_rows(5, seed=5), rows_per_document=1, batch=5)
+    with pytest.raises(ValueError, match="8 dimensions for an index of 64"):
+        index.append(np.array([6]), np.array([6]), np.ones((1, 8), np.float32))
+
+
+def put(store: SQLiteStore, number: int, vector: np.ndarray) -> int:
+    text = f"document {number}"
+    document = NewDocument(f"doc/{number}", text, text, text, "text/plain", frozenset({EVERYONE}))
+    return store.put_document(document, [Chunk(text, 0, len(text))], vector[None, :])[0]
+
+
+def test_another_store_on_the_same_file_sees_writes_and_compacts_deletions(tmp_path: Path) -> None:
+    writer, reader = SQLiteStore(tmp_path / "kb.db"), SQLiteStore(tmp_path / "kb.db")
+    try:
+        writer.add_user("alice")
+        vectors = unit_rows(40, seed=6)
+        ids = [put(writer, number, vector) for number, vector in enumerate(vectors)]
+        assert reader.dense(vectors[39], "alice", 1)[0].source == "doc/39"
+
+        for doc_id in ids[:30]:
+            writer.delete_document(doc_id)
+        put(writer, 40, vectors[0])  # the first document's vector again, as a new document
+        hits = reader.dense(vectors[0], "alice", 40)
+        assert hits[0].source == "doc/40" and hits[0].score == pytest.approx(1.0, abs=1e-6)
+        assert {hit.source for hit in hits} == {f"doc/{n}" for n in range(30, 41)}
+        assert len(reader._dense) == 11  # the deleted rows were compacted away, not just hidden
+    finally:
+        writer.close()
+        reader.close()
