@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
 from sakuin.curate.dedup import NearDuplicates, duplicates_of, exact_clusters
@@ -46,3 +49,12 @@ def test_exact_copies_match_after_width_case_and_spacing() -> None:
 def test_bad_parameters_are_refused() -> None:
     with pytest.raises(CurateError, match="between 0 and 1"):
         NearDuplicates(threshold=1.5)
+    with pytest.raises(CurateError, match="divide num_perm"):
+        NearDuplicates(num_perm=128, bands=24)
+
+
+def test_sketches_agree_across_processes() -> None:
+    """Ray workers and the driver must sketch alike: no per-process hashing may enter."""
+    code = "from sakuin.curate.dedup import NearDuplicates as N; print(N().sketch('首都は東京').digest())"
+    there = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert there.strip() == str(NearDuplicates().sketch("首都は東京").digest())

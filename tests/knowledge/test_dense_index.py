@@ -18,7 +18,8 @@ DIM = 64
 
 def unit_rows(count: int, seed: int) -> np.ndarray:
     vectors = np.random.default_rng(seed).standard_normal((count, DIM)).astype(np.float32)
-    return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+    unit: np.ndarray = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+    return unit
 
 
 def filled(vectors: np.ndarray, rows_per_document: int, batch: int) -> DenseIndex:

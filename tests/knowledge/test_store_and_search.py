@@ -190,7 +190,8 @@ def _put_pointing(kb: KnowledgeBase, source: str, text: str, axis: int) -> int:
 
 
 def _axis(kb: KnowledgeBase, axis: int) -> np.ndarray:
-    return np.eye(kb.embedder.dim, dtype=np.float32)[axis]
+    vector: np.ndarray = np.eye(kb.embedder.dim, dtype=np.float32)[axis]
+    return vector
 
 
 def test_replacing_the_newest_document_replaces_its_vectors_and_no_id_is_reused(kb: KnowledgeBase) -> None:

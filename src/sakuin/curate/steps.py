@@ -169,7 +169,7 @@ def build_step(spec: StepSpec, models: Models) -> Step:
     if spec.name in FILTERS:
         return FilterStep(make_filter(spec.name, spec.params))
     if spec.name in DEDUP_STEPS:
-        allowed = {"threshold", "ngram", "num_perm"} if spec.name == "dedup_minhash" else set()
+        allowed = {"threshold", "ngram", "num_perm", "bands"} if spec.name == "dedup_minhash" else set()
         _check_params(spec, allowed)
         return DedupStep(spec.name, NearDuplicates(**spec.params) if spec.name == "dedup_minhash" else None)
     if spec.name in JUDGE_STEPS:

@@ -2,8 +2,8 @@
 
 Restatements are every training template of the fact's relation inside every frame, ordered so
 the first N are as varied as possible (all templates before a second frame for any of them).
-Near-duplicates (MinHash over character 3-grams, which suits Japanese without a tokenizer) are
-dropped. The *repeated* arm states one restatement N times, so the same exposure count can be
+Near-duplicates (curation's MinHash over character 3-grams, which suits Japanese without a
+tokenizer) are dropped. The *repeated* arm states one restatement N times, so the same exposure count can be
 compared with and without diversity.
 """
 
@@ -15,8 +15,7 @@ from dataclasses import dataclass
 from itertools import zip_longest
 from typing import Literal
 
-from datasketch import MinHash, MinHashLSH
-
+from sakuin.curate.dedup import NearDuplicates, duplicates_of
 from sakuin.memorize.facts import Fact, FactSetError
 from sakuin.memorize.relations import FRAMES, relation
 
@@ -34,25 +33,10 @@ class TrainingText:
     fact: int  # index into the fact set
 
 
-def _minhash(text: str) -> MinHash:
-    signature = MinHash(num_perm=64, seed=1)
-    squeezed = " ".join(text.split())
-    for i in range(max(1, len(squeezed) - 2)):
-        signature.update(squeezed[i : i + 3].encode("utf-8"))
-    return signature
-
-
 def dedupe(texts: Sequence[str], threshold: float = NEAR_DUPLICATE) -> list[str]:
     """``texts`` in order without near-duplicates of an earlier text."""
-    index = MinHashLSH(threshold=threshold, num_perm=64)
-    kept = []
-    for number, text in enumerate(texts):
-        signature = _minhash(text)
-        if text in kept or index.query(signature):
-            continue
-        index.insert(str(number), signature)
-        kept.append(text)
-    return kept
+    removed = duplicates_of(NearDuplicates(threshold=threshold, ngram=3).clusters(texts))
+    return [text for number, text in enumerate(texts) if number not in removed]
 
 
 def candidates(fact: Fact, seed: int = 0) -> list[str]:
