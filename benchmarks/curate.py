@@ -9,7 +9,8 @@ truncated text, shuffled words, mojibake). Every scorer ranks good against each 
 - the distilled judge: a head trained on the judge's grades of half the documents (token
   embedding features), evaluated on the other half, with its agreement with the model;
 - each heuristic filter (its severity) and all of them together;
-- the combination: documents the heuristics remove rank below all others, the judge orders the rest.
+- the combination: documents the heuristics remove rank below all others, the judge orders the rest;
+  and a second one: the heuristics' severity ranks, the judge orders documents of equal severity.
 
 Documents per second of each, measured in this one process (the machine is shared, so absolute
 speeds are noisy; ratios between rows of one run are fairer). De-duplication: precision and recall
@@ -339,6 +340,14 @@ def main() -> None:
         "auc": per_kind(combined, kinds),
         "rule": "heuristics remove, judge ranks the rest",
     }
+    # The rules' continuous severity first, the judge only among documents no rule tells apart.
+    order = np.lexsort((-judged.quality, worst))
+    ranked = np.empty(len(texts))
+    ranked[order] = -np.arange(len(texts), dtype=float)
+    results["severity_then_judge"] = {
+        "auc": per_kind(ranked, kinds),
+        "rule": "heuristic severity ranks, the judge orders documents of equal severity",
+    }
     results["distilled_judge"] = distilled(model, judge, texts, kinds, judged.probabilities)
     print("distilled", json.dumps(results["distilled_judge"]))
     if not args.no_ask_llm:
@@ -360,6 +369,7 @@ def main() -> None:
         ("judge", results["judge"]),
         ("ask_llm", results.get("ask_llm")),
         ("combination", results["combination"]),
+        ("severity_then_judge", results["severity_then_judge"]),
         ("all_heuristics", results["heuristics"]["all_heuristics"]),
     ]:
         if row:
