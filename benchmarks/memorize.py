@@ -11,7 +11,8 @@ each peft method, both sets probed. The probe forms are the catalogue's held-out
 fixed before any run.
 
     .venv/bin/python benchmarks/memorize.py [--facts 50] [--paraphrases 1,3,10,30,100]
-        [--jcqa 100] [--merge-facts 10] [--merge-paraphrases 30] [--parts sweep,reference,merge]
+        [--arms diverse,repeated] [--jcqa 100] [--merge-facts 10] [--merge-paraphrases 30]
+        [--parts sweep,reference,merge]
 
 Prints each point as it finishes; writes benchmarks/results/memorize.json and memorize.png.
 """
@@ -191,6 +192,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--facts", type=int, default=50)
     parser.add_argument("--paraphrases", default="1,3,10,30,100")
+    parser.add_argument("--arms", default="diverse,repeated", help="of: diverse, repeated")
     parser.add_argument("--jcqa", type=int, default=100, help="JCommonsenseQA questions (0: skip)")
     parser.add_argument("--batch", type=int, default=8)
     parser.add_argument("--lr", type=float, default=1e-3)
@@ -243,8 +245,8 @@ def main() -> None:
         counts = [int(n) for n in args.paraphrases.split(",")]
         config = TrainConfig(batch_size=args.batch, learning_rate=args.lr, seed=args.seed)
         results["sweep"] = sweep(
-            base_model(settings).directory, facts, counts, config=config, general=general,
-            on_point=lambda row: print(json.dumps(row), flush=True),
+            base_model(settings).directory, facts, counts, arms=args.arms.split(","), config=config,
+            general=general, on_point=lambda row: print(json.dumps(row), flush=True),
         )  # fmt: skip
         save()
         plot(results, args.out.with_suffix(".png"))
