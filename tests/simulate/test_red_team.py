@@ -10,11 +10,13 @@ change, and the runner must say why.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import sqlite3
 import tempfile
 import textwrap
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from types import FrameType
 
@@ -202,21 +204,58 @@ def test_the_parent_cannot_be_signalled(scratch: Path) -> None:
     assert received == []
 
 
-def test_filling_the_disk_is_stopped_at_the_scratch_budget(scratch: Path) -> None:
-    budget = 64 * 2**20
-    body = """
-    from pathlib import Path
+FILL_THE_DISK = NATIVE + textwrap.dedent(
+    """
     block = b"x" * 2**20
     for number in range(100000):
         with open(f"fill-{number}.bin", "wb") as handle:
             for _ in range(4):
                 handle.write(block)
     """
+)
+"""Writes 4 MiB files as fast as it can until it is killed."""
+
+
+@pytest.fixture
+def filled(scratch: Path) -> Iterator[Path]:
+    """The scratch folder of a disk-filling run; what the run wrote is removed afterwards, pass or fail."""
+    yield scratch
+    for path in scratch.glob("fill-*.bin"):
+        path.unlink()
+
+
+def _written(scratch: Path) -> int:
+    return sum(path.stat().st_size for path in scratch.glob("fill-*.bin"))
+
+
+def test_filling_the_disk_is_stopped_at_the_scratch_budget(filled: Path) -> None:
+    budget = 64 * 2**20
     with pytest.raises(SandboxLimitError) as caught:
-        run_script(NATIVE + textwrap.dedent(body), scratch, Limits(wall_seconds=60, scratch_bytes=budget))
+        run_script(FILL_THE_DISK, filled, Limits(wall_seconds=60, scratch_bytes=budget, disk_reserve_bytes=0))
     assert caught.value.limit == "disk"
-    written = sum(path.stat().st_size for path in scratch.glob("fill-*.bin"))
-    assert budget < written < budget + 2 * 2**30  # killed within a check interval of crossing it
+    assert "wrote more than 64 MiB into its folder" in str(caught.value)
+    assert budget < _written(filled) < budget + 2**30  # killed within a check interval of crossing it
+
+
+def test_a_run_never_takes_the_disk_under_its_free_space_floor(filled: Path) -> None:
+    """The host's disk is protected even where the scratch budget is larger than what is free: the
+    floor is what free space the run must leave, and it stops the run long before its budget."""
+    allowed = 48 * 2**20
+    reserve = shutil.disk_usage(filled).free - allowed
+    with pytest.raises(SandboxLimitError) as caught:
+        run_script(FILL_THE_DISK, filled, Limits(wall_seconds=60, disk_reserve_bytes=reserve))
+    assert caught.value.limit == "disk"
+    assert "filled the disk that holds its folder to under" in str(caught.value)
+    assert allowed / 2 < _written(filled) < allowed + 2**30
+
+
+def test_a_run_is_not_started_on_a_disk_already_under_the_floor(scratch: Path) -> None:
+    reserve = shutil.disk_usage(scratch).free + 2**30
+    with pytest.raises(SandboxLimitError) as caught:
+        run_script(FILL_THE_DISK, scratch, Limits(wall_seconds=60, disk_reserve_bytes=reserve))
+    assert caught.value.limit == "disk"
+    assert "was not started" in str(caught.value) and "free some space" in str(caught.value)
+    assert list(scratch.iterdir()) == []  # not even the script was written
 
 
 def test_one_huge_file_stops_at_the_file_size_limit(scratch: Path) -> None:

@@ -9,8 +9,10 @@ The walls, from outside in:
   scientific stack makes one line away (``numpy.ctypeslib``). Where they cannot start, a script a
   model wrote is refused and a template script from a validated spec runs behind the walls below;
 - rlimits: CPU time, address space (torch reserves a lot of it, so the limit is per calculator),
-  file size and processes; a wall-clock deadline, an output budget and a scratch-folder disk budget
-  enforced by this runner, which kills the whole process group;
+  file size and processes; a wall-clock deadline, an output budget, a scratch-folder disk budget and
+  a floor of free space on the disk that holds it, enforced by this runner, which kills the whole
+  process group (the floor is checked every tick, in O(1), so no run fills the host's disk however
+  fast it writes between two walks of its folder);
 - a scrubbed environment: nothing of the caller's variables, tokens or paths reaches the script,
   except the BLAS/OpenMP settings that guard numerical correctness on some processors;
 - a static check of the script's imports (and of ``eval``/``exec``-style escapes) against an
@@ -70,6 +72,8 @@ NUMERICAL_SETTINGS = ("OPENBLAS_", "GOTO_", "OMP_", "KMP_", "MKL_", "BLIS_")
 whether they ran inside the sandbox. Thread counts are the run's own (``Limits.threads``)."""
 
 DISK_CHECK_SECONDS = 0.2
+TICK_SECONDS = 0.02
+CANCEL_CHECK_SECONDS = 0.1
 
 Event = dict[str, Any]
 
@@ -84,6 +88,7 @@ class Limits:
     output_bytes: int = 8 * 2**20
     file_bytes: int = 256 * 2**20
     scratch_bytes: int = 2 * 2**30
+    disk_reserve_bytes: int = 256 * 2**20  # free space a run leaves on the disk that holds its folder
     processes: int = 512
     threads: int = 2
 
@@ -267,6 +272,7 @@ def run_script(
             f"({walls.reason}); {INSTALL_HINT}"
         )
     scratch = scratch.resolve()
+    _require_free_disk(scratch, limits)
     (scratch / "tmp").mkdir(parents=True, exist_ok=True)
     (scratch / filename).write_text(source, encoding="utf-8")
     command = [sys.executable, "-I", "-B", "-c", BOOTSTRAP, filename]
@@ -318,10 +324,10 @@ def _watch(
     reader.start()
     stopped: tuple[str, str] | None = None
     output = 0
-    disk_checked = started
+    cancel_checked = disk_checked = started
     while True:
         try:
-            line = lines.get(timeout=0.1)
+            line = lines.get(timeout=TICK_SECONDS)
         except queue.Empty:
             line = ""
         if line is None:
@@ -336,17 +342,41 @@ def _watch(
             stopped = ("output", f"printed more than {limits.output_bytes // 2**20} MiB of output")
         elif now - started > limits.wall_seconds:
             stopped = ("wall", f"ran longer than the wall-clock limit of {limits.wall_seconds:g} s")
-        elif should_cancel is not None and should_cancel():
-            stopped = ("cancelled", "cancelled")
-        elif now - disk_checked > DISK_CHECK_SECONDS:
+        elif _free_disk_bytes(scratch) < limits.disk_reserve_bytes:
+            floor = _mib(limits.disk_reserve_bytes)
+            stopped = ("disk", f"filled the disk that holds its folder to under {floor} free")
+        elif should_cancel is not None and now - cancel_checked > CANCEL_CHECK_SECONDS:
+            cancel_checked = now
+            if should_cancel():
+                stopped = ("cancelled", "cancelled")
+        if not stopped and now - disk_checked > DISK_CHECK_SECONDS:
             disk_checked = now
             if _folder_bytes(scratch) > limits.scratch_bytes:
-                stopped = ("disk", f"wrote more than {limits.scratch_bytes / 2**20:g} MiB into its folder")
+                stopped = ("disk", f"wrote more than {_mib(limits.scratch_bytes)} into its folder")
         if stopped:
             _kill_group(process)
     result.returncode = process.wait()
     reader.join()
     return stopped
+
+
+def _require_free_disk(scratch: Path, limits: Limits) -> None:
+    """Refuse to start a run on a disk that is already at the floor it would be killed at."""
+    free = _free_disk_bytes(scratch)
+    if free < limits.disk_reserve_bytes:
+        raise SandboxLimitError(
+            "disk",
+            f"the simulation was not started: the disk that holds {scratch} has {_mib(free)} free, "
+            f"under the {_mib(limits.disk_reserve_bytes)} a run must leave; free some space and run it again",
+        )
+
+
+def _free_disk_bytes(folder: Path) -> int:
+    return shutil.disk_usage(folder).free
+
+
+def _mib(size: int) -> str:
+    return f"{size / 2**20:.0f} MiB"
 
 
 def _folder_bytes(folder: Path) -> int:
@@ -400,6 +430,8 @@ def _raise_for_failure(result: RunResult, stopped: tuple[str, str] | None, limit
         raise SandboxLimitError(
             "file", f"the simulation was killed: it wrote a file over {limits.file_bytes / 2**20:g} MiB"
         )
+    if code != 0 and "No space left on device" in result.stderr_tail:
+        raise SandboxLimitError("disk", "the simulation was killed: the disk that holds its folder is full")
     if code in (-signal.SIGXCPU, -signal.SIGKILL) and "MemoryError" not in result.stderr_tail:
         raise SandboxLimitError(
             "cpu", f"the simulation was killed at its CPU-time limit of {limits.cpu_seconds} s"
