@@ -25,12 +25,16 @@ import torch
 
 @dataclass(frozen=True)
 class _Rows:
-    """The first ``size`` entries of the buffers are rows; the rest is spare capacity."""
+    """The first ``size`` entries of the buffers are rows; the rest is spare capacity.
+
+    ``doc_id_bound`` is at least every row's document id (kept on append, so a query need not
+    scan a million ids to size its lookup table)."""
 
     size: int
     chunk_ids: np.ndarray
     doc_ids: torch.Tensor
     vectors: torch.Tensor
+    doc_id_bound: int = 0
 
 
 class DenseIndex:
@@ -69,7 +73,8 @@ class DenseIndex:
             rows.chunk_ids[start:end] = chunk_ids
             rows.doc_ids[start:end] = torch.from_numpy(np.asarray(doc_ids, np.int64))
             rows.vectors[start:end] = torch.tensor(vectors, dtype=torch.float16)
-            self._rows = _Rows(end, rows.chunk_ids, rows.doc_ids, rows.vectors)
+            bound = max(rows.doc_id_bound, int(np.max(doc_ids)))
+            self._rows = _Rows(end, rows.chunk_ids, rows.doc_ids, rows.vectors, bound)
 
     @staticmethod
     def _grown(rows: _Rows, capacity: int, dim: int) -> _Rows:
@@ -78,6 +83,7 @@ class DenseIndex:
             np.zeros(capacity, np.int64),
             torch.zeros(capacity, dtype=torch.int64),
             torch.zeros((capacity, dim), dtype=torch.float16),
+            rows.doc_id_bound,
         )
         if rows.size:
             grown.chunk_ids[: rows.size] = rows.chunk_ids[: rows.size]
@@ -96,6 +102,7 @@ class DenseIndex:
                 rows.chunk_ids[: rows.size][keep],
                 rows.doc_ids[: rows.size][selected],
                 rows.vectors[: rows.size][selected],
+                rows.doc_id_bound,
             )
 
     def candidates(self, query: np.ndarray, readable_doc_ids: np.ndarray, count: int) -> np.ndarray:
@@ -106,7 +113,7 @@ class DenseIndex:
             return np.zeros(0, np.int64)
         doc_ids, vectors = rows.doc_ids[: rows.size], rows.vectors[: rows.size]
         # A lookup table over document ids: one gather per row instead of a set test per row.
-        readable = torch.zeros(int(max(readable_doc_ids.max(), doc_ids.max())) + 1, dtype=torch.bool)
+        readable = torch.zeros(int(max(readable_doc_ids.max(), rows.doc_id_bound)) + 1, dtype=torch.bool)
         readable[torch.tensor(readable_doc_ids, dtype=torch.int64)] = True
         mask = readable[doc_ids]
         count = min(count, int(mask.sum()))
