@@ -19,7 +19,7 @@ from sakuin.memorize.adapters import WEIGHTS, registry
 from sakuin.memorize.facts import write_facts
 from sakuin.memorize.options import TrainConfig
 from sakuin.memorize.paraphrase import candidates, training_texts
-from sakuin.memorize.train import CHECKPOINT, TrainingError, train_lora
+from sakuin.memorize.train import CHECKPOINT, TrainingError, load_base, train_lora, training_dtype
 from sakuin.models import ScoreRequest
 from sakuin.models.transformers import TransformersModel, convert_gguf
 from tests.conftest import sakuin_command
@@ -127,3 +127,23 @@ def test_a_checkpoint_of_another_run_is_not_resumed(tiny_base: Path, tmp_path: P
     assert (tmp_path / CHECKPOINT).exists()
     with pytest.raises(TrainingError, match=r"belongs to another run.*--fresh"):
         train_lora(tiny_base, ["other text"], config, tmp_path, progress=False)
+
+
+def test_the_trained_adapter_comes_back_on_the_float32_base_whatever_the_training_precision(
+    tiny_base: Path, tmp_path: Path
+) -> None:
+    """Training may hold the frozen base in bfloat16; what is returned (and evaluated) is the
+    float32 base exactly as stored, with float32 LoRA weights that training changed."""
+    config = TrainConfig(rank=2, alpha=4, batch_size=2, epochs=2, learning_rate=1e-2)
+    result = train_lora(tiny_base, ["a b c", "d e f", "g h i"], config, tmp_path, progress=False)
+    stored, _ = load_base(tiny_base, "cpu")
+    returned = dict(result.model.get_base_model().named_parameters())
+    lora = get_peft_model_state_dict(result.model)
+    assert {p.dtype for p in returned.values()} == {torch.float32}
+    for name, weight in stored.named_parameters():
+        peft_name = name.replace(".weight", ".base_layer.weight") if name not in returned else name
+        assert torch.equal(returned[peft_name], weight), name
+    assert {w.dtype for w in lora.values()} == {torch.float32}
+    assert any(name.endswith("lora_B.weight") and w.abs().sum() > 0 for name, w in lora.items())
+    cpu_does_bfloat16 = torch.ops.mkldnn._is_mkldnn_bf16_supported()
+    assert training_dtype("cpu") == (torch.bfloat16 if cpu_does_bfloat16 else torch.float32)
