@@ -74,9 +74,12 @@ def progress_bar() -> Progress:
 def load_base(
     directory: Path, device: str, dtype: torch.dtype = torch.float32
 ) -> tuple[Any, PreTrainedTokenizerBase]:
-    tokenizer = AutoTokenizer.from_pretrained(directory)
+    return _load_model(directory, device, dtype), AutoTokenizer.from_pretrained(directory)
+
+
+def _load_model(directory: Path, device: str, dtype: torch.dtype) -> Any:
     model: Any = AutoModelForCausalLM.from_pretrained(directory, dtype=dtype)
-    return model.to(device), tokenizer
+    return model.to(device)
 
 
 def training_dtype(device: str) -> torch.dtype:
@@ -265,7 +268,6 @@ def _on_float32_base(
     base_dir: Path, device: str, lora: LoraConfig, weights: dict[str, torch.Tensor]
 ) -> PeftModel:
     """The trained LoRA weights on a freshly loaded float32 base: the model ``use`` and ``eval`` see."""
-    base, _ = load_base(base_dir, device)
-    model = get_peft_model(base, lora)
+    model = get_peft_model(_load_model(base_dir, device, torch.float32), lora)
     set_peft_model_state_dict(model, weights)
     return model
