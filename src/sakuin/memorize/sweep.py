@@ -97,10 +97,14 @@ def sweep(
     arms: Sequence[Arm] = ("diverse", "repeated"),
     config: TrainConfig | None = None,
     general: Sequence[MultipleChoice] = (),
+    replay: Sequence[str] = (),
     generate: bool = True,
     on_point: Callable[[dict[str, Any]], None] | None = None,
 ) -> list[dict[str, Any]]:
-    """One row per (arm, N): recall by score and generation, general accuracy, training time."""
+    """One row per (arm, N): recall by score and generation, general accuracy, training time.
+
+    ``replay`` (general text) is mixed into every batch at ``config.replay_ratio``: the same points
+    with and without it show what replay buys against forgetting and what it costs in recall."""
     config = config or TrainConfig()
     probes = build_probes(facts)
     rows: list[dict[str, Any]] = []
@@ -111,13 +115,14 @@ def sweep(
                 continue
             texts = [t.text for t in training_texts(facts, n, arm=arm, seed=config.seed)]
             started = time.perf_counter()
-            point = adapted(base_dir, texts, config)
+            point = adapted(base_dir, texts, config, replay=replay)
             report = run_probes(point.model, probes, generate=generate)
             row = {
                 "arm": arm,
                 "paraphrases": n,
                 "distinct_texts": len(set(texts)),
                 "steps": point.steps,
+                "replay_ratio": config.replay_ratio if replay else 0.0,
                 "train_s": round(point.seconds, 1),
                 "accuracy": report.accuracy,
                 "mean_rank": report.mean_rank,

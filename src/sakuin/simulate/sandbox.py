@@ -339,7 +339,7 @@ def _watch(
             continue
         now = time.monotonic()
         if output > limits.output_bytes:
-            stopped = ("output", f"printed more than {limits.output_bytes // 2**20} MiB of output")
+            stopped = ("output", f"printed more than {_mib(limits.output_bytes)} of output")
         elif now - started > limits.wall_seconds:
             stopped = ("wall", f"ran longer than the wall-clock limit of {limits.wall_seconds:g} s")
         elif _free_disk_bytes(scratch) < limits.disk_reserve_bytes:
@@ -376,7 +376,8 @@ def _free_disk_bytes(folder: Path) -> int:
 
 
 def _mib(size: int) -> str:
-    return f"{size / 2**20:.0f} MiB"
+    """A byte count as people read a limit: whole MiB where it is one, else to a tenth."""
+    return f"{round(size / 2**20, 1):g} MiB"
 
 
 def _folder_bytes(folder: Path) -> int:
@@ -428,7 +429,7 @@ def _raise_for_failure(result: RunResult, stopped: tuple[str, str] | None, limit
         raise SandboxLimitError(str(violation["limit"]), f"the simulation was killed: {violation['what']}")
     if code == -signal.SIGXFSZ or (code != 0 and "File too large" in result.stderr_tail):
         raise SandboxLimitError(
-            "file", f"the simulation was killed: it wrote a file over {limits.file_bytes / 2**20:g} MiB"
+            "file", f"the simulation was killed: it wrote a file over {_mib(limits.file_bytes)}"
         )
     if code != 0 and "No space left on device" in result.stderr_tail:
         raise SandboxLimitError("disk", "the simulation was killed: the disk that holds its folder is full")

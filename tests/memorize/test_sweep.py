@@ -1,0 +1,53 @@
+"""The paraphrase sweep and what the memorize page makes of it: at each N both arms see every fact
+equally often, only diversity differs; replay is recorded with the point it trained (tiny model)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sakuin.memorize.options import TrainConfig
+from sakuin.memorize.report import comparison
+from sakuin.memorize.sweep import MultipleChoice, sweep
+from tests.memorize.conftest import FACTS
+
+QUICK = TrainConfig(rank=2, alpha=4, batch_size=2)
+GENERAL = [
+    MultipleChoice("日本で一番高い山は？", ("富士山", "高尾山", "筑波山", "六甲山", "阿蘇山"), 0),
+    MultipleChoice("What do bees make?", ("honey", "milk", "silk", "wool", "paper"), 0),
+]
+
+
+def test_both_arms_see_each_fact_equally_often_and_differ_only_in_diversity(tiny_base: Path) -> None:
+    rows = sweep(tiny_base, FACTS, [1, 3], config=QUICK, general=GENERAL, generate=False)
+    assert [(r["arm"], r["paraphrases"]) for r in rows] == [
+        ("diverse", 1), ("repeated", 1), ("diverse", 3), ("repeated", 3)
+    ]  # fmt: skip
+    once_diverse, once_repeated, diverse, repeated = rows
+    assert {**once_repeated, "arm": "diverse"} == once_diverse  # one restatement once is one run
+    assert diverse["steps"] == repeated["steps"] == 5  # 3 facts x 3 exposures in batches of 2
+    assert diverse["distinct_texts"] == 3 * len(FACTS) and repeated["distinct_texts"] == len(FACTS)
+    for row in rows:
+        assert 0 <= row["accuracy"] <= 1 and 1 <= row["mean_rank"] <= 5 and row["generation"] is None
+        assert row["general_accuracy"] in (0.0, 0.5, 1.0) and row["replay_ratio"] == 0.0
+
+
+def test_a_replayed_point_says_so_and_the_page_compares_it_with_the_same_point_without(
+    tiny_base: Path,
+) -> None:
+    replaying = TrainConfig(rank=2, alpha=4, batch_size=2, replay_ratio=0.5)
+    plain = sweep(tiny_base, FACTS, [2], arms=["diverse"], config=replaying, general=GENERAL, generate=False)
+    replayed = sweep(
+        tiny_base, FACTS, [2], arms=["diverse"], config=replaying, general=GENERAL,
+        replay=["富士山は日本で一番高い山である。", "Bees make honey."], generate=False,
+    )  # fmt: skip
+    assert plain[0]["replay_ratio"] == 0.0 and replayed[0]["replay_ratio"] == 0.5
+    results = {
+        "base_general_accuracy": 0.5, "sweep": plain, "replay": replayed,
+        "reference": {"retrieval": {"accuracy": 0.7, "generation": 0.4, "seconds_per_probe": 1.3}},
+    }  # fmt: skip
+    rows = comparison(results)
+    assert [r["route"] for r in rows] == [
+        "retrieval", "adapter (N = 2, diverse)", "adapter (N = 2, diverse, general replay 0.5)"
+    ]  # fmt: skip
+    assert rows[0]["general"] == 0.5 and rows[0]["cost"] == "1.3 s / probe"  # the base model reads
+    assert [r["general"] for r in rows[1:]] == [plain[0]["general_accuracy"], replayed[0]["general_accuracy"]]
