@@ -3,12 +3,18 @@ equally often, only diversity differs; replay is recorded with the point it trai
 
 from __future__ import annotations
 
+import json
+import subprocess
 from pathlib import Path
 
+from sakuin.config import Settings
+from sakuin.memorize.facts import write_facts
 from sakuin.memorize.options import TrainConfig
 from sakuin.memorize.report import comparison
 from sakuin.memorize.sweep import MultipleChoice, sweep
+from tests.conftest import sakuin_command
 from tests.memorize.conftest import FACTS
+from tests.memorize.test_train import _environment
 
 QUICK = TrainConfig(rank=2, alpha=4, batch_size=2)
 GENERAL = [
@@ -51,3 +57,35 @@ def test_a_replayed_point_says_so_and_the_page_compares_it_with_the_same_point_w
     ]  # fmt: skip
     assert rows[0]["general"] == 0.5 and rows[0]["cost"] == "1.3 s / probe"  # the base model reads
     assert [r["general"] for r in rows[1:]] == [plain[0]["general_accuracy"], replayed[0]["general_accuracy"]]
+
+
+def test_the_sweep_command_runs_the_chosen_arms_with_replay_and_refuses_bad_lists(
+    tiny_settings: Settings, tmp_path: Path
+) -> None:
+    facts, replay = tmp_path / "facts.jsonl", tmp_path / "general.txt"
+    write_facts(FACTS, facts)
+    replay.write_text("富士山は日本で一番高い山である。\n\nBees make honey.\n", encoding="utf-8")
+
+    def sweep_cli(*options: str) -> subprocess.CompletedProcess[str]:
+        command = [*sakuin_command(), "memorize", "sweep", str(facts), "--batch", "2", *options]
+        return subprocess.run(
+            command,
+            env={**_environment(tiny_settings), "COLUMNS": "200"},
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+
+    done = sweep_cli(
+        "--paraphrases", "2", "--arms", "diverse", "--replay", str(replay), "--replay-ratio", "0.5", "--json"
+    )
+    assert done.returncode == 0, done.stderr
+    (row,) = json.loads(done.stdout)
+    assert (row["arm"], row["paraphrases"], row["steps"], row["replay_ratio"]) == ("diverse", 2, 3, 0.5)
+    for options, problem in (
+        (("--arms", "sideways"), "use diverse, repeated or both"),
+        (("--paraphrases", "1,ten"), "'1,ten' is not a comma-separated list of whole numbers"),
+        (("--paraphrases", "0"), "every N must be at least 1"),
+    ):
+        refused = sweep_cli(*options)
+        assert refused.returncode != 0 and problem in refused.stderr, refused.stderr

@@ -23,6 +23,19 @@ from sakuin.terminal import err, out, settings_of
 AsUser = Annotated[
     str, typer.Option("--as", help="The user: only adapters they may use, facts they may read.")
 ]
+ReplayFile = Annotated[
+    Path | None, typer.Option(help="General text, one per line, mixed in against forgetting.")
+]
+ReplayRatio = Annotated[
+    float, typer.Option(min=0.0, max=1.0, help="Replay texts added per training text of a batch.")
+]
+
+
+def _replay_texts(path: Path | None) -> list[str]:
+    """The non-empty lines of a replay file (none without one)."""
+    if path is None:
+        return []
+    return [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 class _TrainByDefault(TyperGroup):
@@ -90,12 +103,8 @@ def train_command(
     epochs: Annotated[int, typer.Option(min=1)] = 1,
     batch: Annotated[int, typer.Option(min=1)] = 8,
     seed: Annotated[int, typer.Option()] = 0,
-    replay: Annotated[
-        Path | None, typer.Option(help="General text, one per line, mixed in against forgetting.")
-    ] = None,
-    replay_ratio: Annotated[
-        float, typer.Option(min=0.0, max=1.0, help="Replay texts added per training text of a batch.")
-    ] = 0.25,
+    replay: ReplayFile = None,
+    replay_ratio: ReplayRatio = 0.25,
     on_top_of: Annotated[
         str | None, typer.Option(help="Start from this adapter: the new one knows both fact sets.")
     ] = None,
@@ -125,9 +134,7 @@ def train_command(
         replay_ratio=replay_ratio if replay or replay_previous else 0.0,
         checkpoint_every=checkpoint_every,
     )
-    general = (
-        [line for line in replay.read_text(encoding="utf-8").splitlines() if line.strip()] if replay else []
-    )
+    general = _replay_texts(replay)
     lesson = Lesson(paraphrases, arm, rewrites)  # type: ignore[arg-type]
     manifest = teach(
         settings_of(ctx),
@@ -200,8 +207,12 @@ def sweep_command(
     ctx: typer.Context,
     facts: Annotated[Path, typer.Argument(help="A JSONL fact set.")],
     paraphrases: Annotated[str, typer.Option(help="Comma-separated N values.")] = "1,3,10,30,100",
+    arms: Annotated[str, typer.Option(help="Comma-separated: diverse, repeated.")] = "diverse,repeated",
     batch: Annotated[int, typer.Option(min=1)] = 8,
     lr: Annotated[float, typer.Option()] = 1e-3,
+    seed: Annotated[int, typer.Option()] = 0,
+    replay: ReplayFile = None,
+    replay_ratio: ReplayRatio = 0.25,
     generate: Annotated[bool, typer.Option(help="Also probe by greedy generation.")] = False,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
@@ -209,11 +220,24 @@ def sweep_command(
     from sakuin.memorize.base import base_model
     from sakuin.memorize.sweep import sweep
 
+    try:
+        counts = [int(n) for n in paraphrases.split(",")]
+    except ValueError:
+        message = f"{paraphrases!r} is not a comma-separated list of whole numbers"
+        raise typer.BadParameter(message, param_hint="--paraphrases") from None
+    if min(counts) < 1:
+        raise typer.BadParameter("every N must be at least 1", param_hint="--paraphrases")
+    chosen_arms = [a.strip() for a in arms.split(",") if a.strip()]
+    if not chosen_arms or set(chosen_arms) - {"diverse", "repeated"}:
+        raise typer.BadParameter("use diverse, repeated or both", param_hint="--arms")
     _threads(ctx)
-    counts = [int(n) for n in paraphrases.split(",")]
-    config = TrainConfig(batch_size=batch, learning_rate=lr)
+    general = _replay_texts(replay)
+    config = TrainConfig(
+        batch_size=batch, learning_rate=lr, seed=seed, replay_ratio=replay_ratio if general else 0.0
+    )
     rows = sweep(
-        base_model(settings_of(ctx)).directory, load_facts(facts), counts, config=config, generate=generate,
+        base_model(settings_of(ctx)).directory, load_facts(facts), counts, arms=chosen_arms,  # type: ignore[arg-type]
+        config=config, replay=general, generate=generate,
         on_point=None if as_json else lambda row: err.print(json.dumps(row)),
     )  # fmt: skip
     if as_json:
@@ -222,8 +246,9 @@ def sweep_command(
     table = Table("arm", "N", "steps", "train s", "accuracy", "mean rank", "generation")
     for r in rows:
         gen = "-" if r["generation"] is None else f"{r['generation']:.2f}"
+        arm = f"{r['arm']} + replay {r['replay_ratio']:g}" if r["replay_ratio"] else r["arm"]
         table.add_row(
-            r["arm"], str(r["paraphrases"]), str(r["steps"]), f"{r['train_s']:.0f}", f"{r['accuracy']:.2f}",
+            arm, str(r["paraphrases"]), str(r["steps"]), f"{r['train_s']:.0f}", f"{r['accuracy']:.2f}",
             f"{r['mean_rank']:.2f}", gen,
         )  # fmt: skip
     out.print(table)
