@@ -222,7 +222,7 @@ def main() -> None:
     parser.add_argument("--remedies", default=",".join(REMEDIES), help="of: " + ", ".join(REMEDIES))
     parser.add_argument("--general-texts", type=int, default=20, help="JSQuAD paragraphs for perplexity")
     parser.add_argument(
-        "--parts", default="sweep,reference,merge,forgetting",
+        "--parts", default="sweep,replay,reference,merge,forgetting",
         help="parts to run (plot: redraw the PNGs); the others keep their numbers from an earlier --out",
     )  # fmt: skip
     parser.add_argument(

@@ -98,8 +98,13 @@ def comparison(results: dict[str, Any]) -> list[dict[str, Any]]:
                 "route": name, "accuracy": found["accuracy"], "generation": found["generation"],
                 "general": base_general, "cost": f"{found['seconds_per_probe']:.1f} s / probe",
             })  # fmt: skip
-    diverse = [r for r in results.get("sweep", []) if r["arm"] == "diverse"]
-    trained = [max(diverse, key=lambda r: r["paraphrases"])] if diverse else []
+    diverse = sorted(
+        (r for r in results.get("sweep", []) if r["arm"] == "diverse"), key=lambda r: r["paraphrases"]
+    )
+    replayed_at = {
+        r["paraphrases"] for r in results.get("replay", [])
+    }  # the same N without replay, beside it
+    trained = [r for r in diverse if r["paraphrases"] in replayed_at or r is diverse[-1]]
     for row in [*trained, *results.get("replay", [])]:
         replay = f", general replay {row['replay_ratio']:g}" if row.get("replay_ratio") else ""
         rows.append({
