@@ -55,6 +55,13 @@ JSQUAD = JGLUE / "jsquad-valid-v1.3.json"
 USER = "bench"
 
 
+def train_config(args: argparse.Namespace, replay_ratio: float = 0.0) -> TrainConfig:
+    """The training options every part shares, from the command line."""
+    return TrainConfig(
+        seed=args.seed, batch_size=args.batch, learning_rate=args.lr, replay_ratio=replay_ratio
+    )
+
+
 def stated(fact: Fact) -> str:
     """The sentence a document would hold: the fact's first restatement."""
     return candidates(fact)[0]
@@ -96,7 +103,7 @@ def merging(settings: Settings, kb: KnowledgeBase, args: argparse.Namespace) -> 
     """Two adapters on disjoint fictional sets, alone and merged by each method."""
     both = fictional_facts(2 * args.merge_facts, seed=args.seed + 1)
     sets = {"a": both[0::2], "b": both[1::2]}
-    config = TrainConfig(seed=args.seed, batch_size=args.batch, learning_rate=args.lr)
+    config = train_config(args)
     for name, facts in sets.items():
         teach(settings, kb, facts, name, USER, lesson=Lesson(args.merge_paraphrases), config=config)
 
@@ -123,9 +130,7 @@ def forgetting_part(settings: Settings, args: argparse.Namespace, general: list[
     both = fictional_facts(2 * args.forget_facts, seed=args.seed + 2)
     probe = GeneralProbe(load_jsquad_paragraphs(JSQUAD, 0, args.general_texts), general)
     replay = general_replay(args)
-    config = TrainConfig(
-        seed=args.seed, batch_size=args.batch, learning_rate=args.lr, replay_ratio=args.replay_ratio
-    )
+    config = train_config(args, args.replay_ratio)
     return forgetting(
         base_model(settings).directory, both[0::2], both[1::2], paraphrases=args.forget_paraphrases,
         config=config, general=probe, general_replay=replay, remedies=args.remedies.split(","),
@@ -243,7 +248,7 @@ def main() -> None:
     if parts & {"sweep", "reference"}:  # what the sweep's and the references' numbers were measured with
         results.update(
             model=settings.model.name, facts=len(facts), probes=len(probes), threads=threads,
-            config=TrainConfig(batch_size=args.batch, learning_rate=args.lr, seed=args.seed).to_json(),
+            config=train_config(args).to_json(),
             jcqa_questions=len(general),
             base_general_accuracy=choice_accuracy(base, general) if general else None,
         )  # fmt: skip
@@ -260,19 +265,16 @@ def main() -> None:
     del base
     if "sweep" in parts:
         counts = [int(n) for n in args.paraphrases.split(",")]
-        config = TrainConfig(batch_size=args.batch, learning_rate=args.lr, seed=args.seed)
         results["sweep"] = sweep(
-            base_model(settings).directory, facts, counts, arms=args.arms.split(","), config=config,
-            general=general, on_point=lambda row: print(json.dumps(row), flush=True),
+            base_model(settings).directory, facts, counts, arms=args.arms.split(","),
+            config=train_config(args), general=general,
+            on_point=lambda row: print(json.dumps(row), flush=True),
         )  # fmt: skip
         save()
     if "replay" in parts:
-        config = TrainConfig(
-            batch_size=args.batch, learning_rate=args.lr, seed=args.seed, replay_ratio=args.replay_ratio
-        )
         results["replay"] = sweep(
             base_model(settings).directory, facts, [args.replay_paraphrases], arms=["diverse"],
-            config=config, general=general, replay=general_replay(args),
+            config=train_config(args, args.replay_ratio), general=general, replay=general_replay(args),
             on_point=lambda row: print("replay", json.dumps(row), flush=True),
         )  # fmt: skip
         save()

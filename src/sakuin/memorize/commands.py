@@ -16,7 +16,7 @@ from typer.core import TyperGroup
 
 from sakuin.knowledge.workspace import KnowledgeBase
 from sakuin.memorize.facts import load_facts, write_facts
-from sakuin.memorize.options import DEFAULT_TARGETS, TrainConfig
+from sakuin.memorize.options import ARMS, DEFAULT_TARGETS, TrainConfig
 from sakuin.models import LanguageModel
 from sakuin.terminal import err, out, settings_of
 
@@ -120,7 +120,7 @@ def train_command(
     """Train FACTS into adapter --out (an interrupted run resumes when started again)."""
     from sakuin.memorize.teach import Lesson, teach
 
-    if arm not in ("diverse", "repeated"):
+    if arm not in ARMS:
         raise typer.BadParameter("use diverse or repeated", param_hint="--arm")
     _threads(ctx)
     config = TrainConfig(
@@ -135,7 +135,7 @@ def train_command(
         checkpoint_every=checkpoint_every,
     )
     general = _replay_texts(replay)
-    lesson = Lesson(paraphrases, arm, rewrites)  # type: ignore[arg-type]
+    lesson = Lesson(paraphrases, arm, rewrites)
     manifest = teach(
         settings_of(ctx),
         _kb(ctx),
@@ -228,7 +228,7 @@ def sweep_command(
     if min(counts) < 1:
         raise typer.BadParameter("every N must be at least 1", param_hint="--paraphrases")
     chosen_arms = [a.strip() for a in arms.split(",") if a.strip()]
-    if not chosen_arms or set(chosen_arms) - {"diverse", "repeated"}:
+    if not chosen_arms or set(chosen_arms) - set(ARMS):
         raise typer.BadParameter("use diverse, repeated or both", param_hint="--arms")
     _threads(ctx)
     general = _replay_texts(replay)

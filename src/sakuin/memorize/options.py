@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Literal, get_args
+
+Arm = Literal["diverse", "repeated"]  # N distinct restatements per fact, or one restatement N times
+ARMS: tuple[Arm, ...] = get_args(Arm)
 
 DEFAULT_TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
 

@@ -13,13 +13,12 @@ import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import zip_longest
-from typing import Literal
 
 from sakuin.curate.dedup import NearDuplicates, duplicates_of
 from sakuin.memorize.facts import Fact, FactSetError
+from sakuin.memorize.options import Arm
 from sakuin.memorize.relations import FRAMES, relation
 
-Arm = Literal["diverse", "repeated"]
 NEAR_DUPLICATE = 0.9  # estimated Jaccard of character 3-grams at or above which two texts are one
 
 

@@ -101,9 +101,8 @@ def comparison(results: dict[str, Any]) -> list[dict[str, Any]]:
     diverse = sorted(
         (r for r in results.get("sweep", []) if r["arm"] == "diverse"), key=lambda r: r["paraphrases"]
     )
-    replayed_at = {
-        r["paraphrases"] for r in results.get("replay", [])
-    }  # the same N without replay, beside it
+    # the diverse point at each replayed N stands beside it, with the largest N
+    replayed_at = {r["paraphrases"] for r in results.get("replay", [])}
     trained = [r for r in diverse if r["paraphrases"] in replayed_at or r is diverse[-1]]
     for row in [*trained, *results.get("replay", [])]:
         replay = f", general replay {row['replay_ratio']:g}" if row.get("replay_ratio") else ""

@@ -20,8 +20,8 @@ import torch
 from peft import get_peft_model_state_dict
 
 from sakuin.memorize.facts import Fact
-from sakuin.memorize.options import TrainConfig
-from sakuin.memorize.paraphrase import Arm, training_texts
+from sakuin.memorize.options import Arm, TrainConfig
+from sakuin.memorize.paraphrase import training_texts
 from sakuin.memorize.probes import build_probes, run_probes
 from sakuin.memorize.train import train_lora
 from sakuin.models import LocalLanguageModel, ScoreRequest

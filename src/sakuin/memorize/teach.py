@@ -18,8 +18,8 @@ from sakuin.knowledge.workspace import KnowledgeBase
 from sakuin.memorize.adapters import WEIGHTS, AdapterError, Manifest, adapter_name, registry
 from sakuin.memorize.base import BaseModel, base_model
 from sakuin.memorize.facts import Fact, check_consistent, fact_set_hash
-from sakuin.memorize.options import TrainConfig
-from sakuin.memorize.paraphrase import Arm, training_texts
+from sakuin.memorize.options import Arm, TrainConfig
+from sakuin.memorize.paraphrase import training_texts
 from sakuin.memorize.permissions import check_trainer_reads, governing_documents
 from sakuin.memorize.rewrites import rewrite_all
 from sakuin.memorize.train import OnStep, TrainResult, train_lora

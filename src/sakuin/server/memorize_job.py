@@ -8,7 +8,6 @@ the same job submitted again resumes), and ``manifest.json`` is the result.
 from __future__ import annotations
 
 import json
-from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -16,7 +15,7 @@ from sakuin.config import Settings
 from sakuin.errors import SakuinError
 from sakuin.knowledge.workspace import KnowledgeBase
 from sakuin.memorize.facts import load_facts
-from sakuin.memorize.options import TrainConfig
+from sakuin.memorize.options import Arm, TrainConfig
 from sakuin.server.jobs import JobCancelledError, JobContext, JobKind
 
 
@@ -29,7 +28,7 @@ class MemorizeParams(BaseModel):
 
     name: str = Field(min_length=1, max_length=64, description="Name of the adapter to save.")
     paraphrases: int = Field(30, ge=1, le=500, description="Restatements per fact.")
-    arm: Literal["diverse", "repeated"] = "diverse"
+    arm: Arm = "diverse"
     epochs: int = Field(1, ge=1, le=20)
     rank: int = Field(16, ge=1, le=256)
     learning_rate: float = Field(1e-3, gt=0, le=1)
