@@ -41,7 +41,9 @@ def test_chunks_keep_offsets_headings_and_never_cross_a_heading(embedder: Embedd
         assert not chunk.text.lstrip().startswith("#")
     assert chunks[0].headings == ("就業規則", "休暇")
     assert chunks[-1].headings == ("就業規則", "経費")
-    assert chunks[-1].for_embedding().startswith("就業規則 > 経費\n")
+    assert chunks[-1].indexed_text().startswith("就業規則 > 経費\n")
+    assert chunks[-1].for_embedding("就業規則") == chunks[-1].indexed_text()  # said once, not twice
+    assert chunks[-1].for_embedding("社内規程集") == "社内規程集\n" + chunks[-1].indexed_text()
     assert all("交通費" not in c.text for c in chunks if c.headings[-1] == "休暇")
 
 

@@ -62,6 +62,22 @@ def test_japanese_query_finds_the_japanese_passage_lexically_and_densely(company
         assert text[top[0].start : top[0].end] == top[0].text
 
 
+def test_the_title_tells_apart_passages_that_never_name_their_subject(kb: KnowledgeBase) -> None:
+    """Two companies' rules with the same wording: only the title says whose they are, and dense
+    search finds the asked-about one first because each passage is embedded under its title."""
+    kb.store.add_user("reader")
+    text = "日当は1日3,000円で、宿泊費は実費精算です。"
+    for company in ("ひばり精機", "かもめ物産"):
+        kb.ingestor.ingest_document(
+            ParsedDocument(f"{company} 出張旅費規程", text, f"{company}.txt", "text/plain"),
+            parse_readers("everyone"),
+        )
+    for company in ("ひばり精機", "かもめ物産"):
+        top = kb.search(f"{company}の出張の日当はいくらですか", "reader", k=2, mode="dense")
+        assert [h.source for h in top][0] == f"{company}.txt"
+        assert top[0].score > top[1].score
+
+
 def test_top_k_is_k_permitted_results_when_k_exist(kb: KnowledgeBase) -> None:
     kb.store.add_user("dave")
     kb.store.add_user("erin")

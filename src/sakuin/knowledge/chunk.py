@@ -30,9 +30,20 @@ class Chunk:
     def context(self) -> str:
         return " > ".join(self.headings)
 
-    def for_embedding(self) -> str:
-        """What the embedder and the lexical index see: the heading path, then the text."""
+    def indexed_text(self) -> str:
+        """What the lexical index sees: the heading path, then the text (the title has its own field)."""
         return f"{self.context}\n{self.text}" if self.headings else self.text
+
+    def for_embedding(self, title: str = "") -> str:
+        """What the embedder sees: the document's title, the heading path, then the text.
+
+        A passage seldom names its subject (a paragraph about a person says "he"), and the title
+        supplies it: on JSQuAD it lifts dense recall@1 by four points (issue 18). A title the
+        headings already begin with (a markdown file's first heading) is not said twice.
+        """
+        if not title.strip() or (self.headings and self.headings[0] == title):
+            return self.indexed_text()
+        return f"{title}\n{self.indexed_text()}"
 
 
 @dataclass(frozen=True)

@@ -104,7 +104,7 @@ class Ingestor:
             target_tokens=self.chunk_tokens,
             overlap_tokens=self.overlap_tokens,
         )
-        vectors = self._vectors([c.for_embedding() for c in chunks])
+        vectors = self._vectors([c.for_embedding(parsed.title) for c in chunks])
         document = NewDocument(
             parsed.source,
             parsed.title,

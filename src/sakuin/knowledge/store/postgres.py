@@ -179,7 +179,7 @@ def _add_postings(db: PgConnection, doc_id: int, title: str, chunks: Sequence[tu
     """
     rows: list[tuple[str, int, int, float, int]] = []
     for chunk_id, chunk in chunks:
-        frequencies, length = lexical.term_frequencies(title, chunk.for_embedding())
+        frequencies, length = lexical.term_frequencies(title, chunk.indexed_text())
         rows.extend((term, chunk_id, doc_id, tf, length) for term, tf in frequencies.items())
     with (
         db.cursor() as cursor,

@@ -135,7 +135,7 @@ MIGRATIONS = [
 
 def _chunk_index_text(text: str, headings: str) -> str:
     """What ``put_document`` indexes for a chunk, from its stored columns (for migrations)."""
-    return lexical.index_text(Chunk(text, 0, len(text), tuple(json.loads(headings))).for_embedding())
+    return lexical.index_text(Chunk(text, 0, len(text), tuple(json.loads(headings))).indexed_text())
 
 
 class SQLiteStore(SQLStore):
@@ -244,7 +244,7 @@ class SQLiteStore(SQLStore):
                 ).lastrowid
                 db.execute(
                     "INSERT INTO chunks_fts (rowid, title, words) VALUES (?, ?, ?)",
-                    (chunk_id, title_terms, lexical.index_text(chunk.for_embedding())),
+                    (chunk_id, title_terms, lexical.index_text(chunk.indexed_text())),
                 )
                 db.execute(
                     "INSERT INTO vectors VALUES (?, ?)", (chunk_id, np.asarray(vector, np.float32).tobytes())
