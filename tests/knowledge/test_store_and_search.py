@@ -74,7 +74,7 @@ def test_the_title_tells_apart_passages_that_never_name_their_subject(kb: Knowle
         )
     for company in ("ひばり精機", "かもめ物産"):
         top = kb.search(f"{company}の出張の日当はいくらですか", "reader", k=2, mode="dense")
-        assert [h.source for h in top][0] == f"{company}.txt"
+        assert top[0].source == f"{company}.txt"
         assert top[0].score > top[1].score
 
 
