@@ -19,16 +19,21 @@ Paid leave: ten days after six months. Apply three days ahead, please. Is it pai
 
 
 def test_sentences_end_at_japanese_and_english_terminators() -> None:
-    text = "東京です。「本当？」はい！ Mr. Smith arrived. It rained... Done?Yes"
+    text = (
+        "東京です。「本当？」はい！ Mr. Smith arrived. It rained... Done?Yes. Sold by Kumo Europe B.V."
+        " in Eindhoven, e.g. by J. Mori. Ends with the USA. Next"
+    )
     assert [text[s:e] for s, e in sentence_spans(text)] == [
         "東京です。",
         "「本当？」",
         "はい！",
-        "Mr.",
-        "Smith arrived.",
+        "Mr. Smith arrived.",
         "It rained...",
         "Done?",
-        "Yes",
+        "Yes.",
+        "Sold by Kumo Europe B.V. in Eindhoven, e.g. by J. Mori.",
+        "Ends with the USA.",
+        "Next",
     ]
 
 

@@ -29,6 +29,8 @@ def test_the_upload_then_search_story(tmp_path: Path) -> None:
     assert ingest.returncode == 1  # one file failed: reported, and the rest ingested
     assert "2 added" in ingest.stdout and "1 failed" in ingest.stdout
     assert "broken.pdf" in ingest.stderr
+    reembed = sakuin("docs", "reembed", data_dir=data)
+    assert reembed.returncode == 0 and "reembed: 0 added, 2 updated" in reembed.stdout, reembed.stderr
 
     found = json.loads(
         sakuin("search", "Auroraとは何ですか", "--as", "alice", "--json", data_dir=data).stdout

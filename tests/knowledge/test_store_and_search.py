@@ -78,6 +78,40 @@ def test_the_title_tells_apart_passages_that_never_name_their_subject(kb: Knowle
         assert top[0].score > top[1].score
 
 
+def test_reembedding_gives_an_older_store_what_a_fresh_one_has(
+    kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A store built before passages were embedded under their title holds two identical vectors
+    for the two companies' identical rules; embedding it again tells them apart, and keeps who
+    may read them, their names and tags, and their content (an ingest after it changes nothing)."""
+    kb.store.add_user("reader")
+    text = "日当は1日3,000円で、宿泊費は実費精算です。"
+    documents = [
+        ParsedDocument(f"{company} 出張旅費規程", text, f"{company}.txt", "text/plain")
+        for company in ("ひばり精機", "かもめ物産")
+    ]
+    with monkeypatch.context() as earlier_sakuin:
+        earlier_sakuin.setattr(Chunk, "for_embedding", lambda chunk, title: chunk.text)
+        for document in documents:
+            kb.ingestor.ingest_document(document, parse_readers("user:reader"), ["旅費"])
+    question = "ひばり精機の出張の日当はいくらですか"
+    before = kb.search(question, "reader", k=2, mode="dense")
+    assert before[0].score == pytest.approx(before[1].score, abs=1e-5)
+    kept = {r.source: (r.name, r.readers, r.tags, r.content_hash) for r in kb.store.documents()}
+
+    report = kb.ingestor.reembed()
+
+    assert [r.status for r in report.results] == ["updated", "updated"]
+    assert {r.source: (r.name, r.readers, r.tags, r.content_hash) for r in kb.store.documents()} == kept
+    for company in ("ひばり精機", "かもめ物産"):
+        top = kb.search(f"{company}の出張の日当はいくらですか", "reader", k=2, mode="dense")
+        assert top[0].source == f"{company}.txt"
+        assert top[0].score > top[1].score + 1e-3
+    assert len(kb.search("日当", "reader", k=5, mode="lexical")) == 2
+    again = [kb.ingestor.ingest_document(d, parse_readers("user:reader"), ["旅費"]) for d in documents]
+    assert [r.status for r in again] == ["unchanged", "unchanged"]
+
+
 def test_top_k_is_k_permitted_results_when_k_exist(kb: KnowledgeBase) -> None:
     kb.store.add_user("dave")
     kb.store.add_user("erin")

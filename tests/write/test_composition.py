@@ -41,6 +41,9 @@ class Case(NamedTuple):
 WRITING = {
     "t5 pitch": Case("example", "ツバメ T5 の営業向け紹介文を書いてください。", "alice", ("ツバメ", "T5")),
     "hotaru intro": Case("kaede", "Write a short introduction to the Hotaru L1 lamp.", "erin", ("Hotaru",)),
+    "hg-3 intro": Case(
+        "example", "Write a short introduction to the Hakobu Gripper HG-3.", "alice", ("Hakobu", "HG-3")
+    ),
 }
 QUESTIONS = {
     "t5 lease": Case("example", "ツバメ T5 はリースできますか？", "alice", ("5 年リース",)),
@@ -48,6 +51,10 @@ QUESTIONS = {
         "kaede", "ミナモ W2 のフィルターはどのくらいの頻度で交換しますか？", "grace", ("6 か月に 1 回",)
     ),
 }
+# a Japanese request written from an English source: its sentences are quoted as English prose
+CROSS_LINGUAL = Case(
+    "example", "ノードウェル・ベーカリーズの導入事例を営業向けに紹介してください。", "alice", ("Nordwell",)
+)
 INJECTION = Case("kaede", "What did the customer e-mail in the filter test notes say?", "frank", ())
 METADATA_ASKED = Case("kaede", "ミナモ W2 製品概要の作成者と最終更新日は？", "erin", ("2025年5月12日",))
 SENDABLE = {**WRITING, **QUESTIONS}
@@ -71,7 +78,7 @@ def written(
 ) -> dict[Case, WriteResult]:
     """Every case of the module, written once."""
     companies = {"example": example_kb, "kaede": kaede}
-    cases = [*SENDABLE.values(), INJECTION, METADATA_ASKED]
+    cases = [*SENDABLE.values(), CROSS_LINGUAL, INJECTION, METADATA_ASKED]
     return {case: write(companies[case.company], gemma_llama, case.request, case.user) for case in cases}
 
 
@@ -99,6 +106,10 @@ def test_no_sentence_twice_and_no_metadata(written: dict[Case, WriteResult], cas
     said = sentences(result.text)
     assert len(said) == len(set(said)), result.text
     assert not METADATA.search(result.text), result.text
+    english = [s for s in said if not re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", s)]
+    words = [set(re.findall(r"[a-z0-9]+", s.lower())) for s in english]
+    for i, a in enumerate(words):  # nor one English sentence said again inside another
+        assert not any(len(a) >= 4 and a <= b for j, b in enumerate(words) if j != i), result.text
 
 
 @pytest.mark.parametrize("case", list(WRITING.values()), ids=list(WRITING))
@@ -130,3 +141,12 @@ def test_an_injected_instruction_is_never_the_answer(written: dict[Case, WriteRe
 def test_metadata_is_content_when_asked_for(written: dict[Case, WriteResult]) -> None:
     result = written[METADATA_ASKED]
     assert not result.refused and METADATA_ASKED.expected[0] in result.text, result.text
+
+
+def test_english_quoted_for_a_japanese_request_keeps_its_spaces(written: dict[Case, WriteResult]) -> None:
+    """A Japanese text runs its sentences together; English sentences quoted in it stay apart."""
+    result = written[CROSS_LINGUAL]
+    assert not result.refused and CROSS_LINGUAL.expected[0] in result.text, result.text
+    english = [s for s in sentences(result.text) if not re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", s)]
+    assert len(english) >= 2, result.text
+    assert not re.search(r"\][A-Za-z0-9]", result.text), result.text  # no "...[1]The next"

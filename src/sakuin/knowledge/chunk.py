@@ -13,8 +13,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
-# end of a sentence: Japanese/full-width terminators (with closing brackets), or ASCII ones before a space
-SENTENCE_END = re.compile(r"[。！？!?][」』）)\]\"']*|[.!?][\"')\]]*(?=\s)")
+# End of a sentence: Japanese/full-width terminators (with closing brackets), or ASCII ones before
+# a space and what is not a lower-case word ("B.V. in Eindhoven", "e.g. the" go on).
+SENTENCE_END = re.compile(r"[。！？!?][」』）)\]\"']*|[.!?][\"')\]]*(?=\s(?!\s*[a-z]))")
+# a period that ends an initial or a title, not a sentence: "J. Smith", "Europe B.V. In", "Mr. Smith"
+_ABBREVIATION = re.compile(r"(?<![A-Za-z])(?:[A-Z]|Mr|Mrs|Ms|Dr|Prof|St|No|Inc|Ltd|Co|Corp|Fig|vs)\.$")
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,8 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> Iterato
     end = len(text) if end is None else end
     cursor = start
     for match in SENTENCE_END.finditer(text, start, end):
+        if _ABBREVIATION.search(text, max(cursor, match.start() - 5), match.end()):
+            continue
         yield from _trimmed(text, cursor, match.end())
         cursor = match.end()
     yield from _trimmed(text, cursor, end)

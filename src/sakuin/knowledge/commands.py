@@ -131,11 +131,12 @@ def ingest(
 
 
 @contextmanager
-def ingest_progress(files: int) -> Iterator[Callable[[IngestResult], None]]:
-    """A progress bar over ``files`` files; yields the callback that advances it per result."""
+def ingest_progress(files: int, doing: str = "ingesting") -> Iterator[Callable[[IngestResult], None]]:
+    """A progress bar over ``files`` files (a table's rows are one file); yields the callback
+    that advances it per result."""
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=err, transient=True) as progress:
-        task = progress.add_task("ingesting", total=files)
+        task = progress.add_task(doing, total=files)
         seen: set[str] = set()
 
         def advance(result: IngestResult) -> None:
@@ -149,12 +150,12 @@ def ingest_progress(files: int) -> Iterator[Callable[[IngestResult], None]]:
         yield advance
 
 
-def summarise(report: IngestReport) -> None:
+def summarise(report: IngestReport, what: str = "ingest") -> None:
     """One line of counts, then each skipped file; exit 1 when any file failed."""
     summary = ", ".join(
         f"{report.count(s)} {s}" for s in ("added", "updated", "unchanged", "skipped", "failed")
     )
-    out.print(f"ingest: {summary}")
+    out.print(f"{what}: {summary}")
     for result in report.results:
         if result.status == "skipped":
             err.print(f"[yellow]skipped[/] {escape(result.source)}: {escape(result.reason)}")
@@ -271,6 +272,20 @@ def docs_delete(ctx: typer.Context, document_id: int) -> None:
     """Delete a document with its chunks and vectors."""
     _kb(ctx).store.delete_document(document_id)
     out.print(f"deleted document {document_id}")
+
+
+@docs.command("reembed")
+def docs_reembed(ctx: typer.Context) -> None:
+    """Chunk and embed every document again from its stored text, as an ingest today would.
+
+    For a store built by an earlier sakuin (passages embedded without their title) or before the
+    chunk sizes changed; readers, names and tags stay. Exit 1 if any document failed.
+    """
+    kb = _kb(ctx)
+    files = {record.source.split("#", 1)[0] for record in kb.store.documents()}
+    with ingest_progress(len(files), "embedding") as advance:
+        report = kb.ingestor.reembed(progress=advance)
+    summarise(report, "reembed")
 
 
 @docs.command("share")

@@ -98,6 +98,33 @@ class Ingestor:
             if existing.readers != readers:
                 self.store.set_readers(existing.id, readers)
             return IngestResult(parsed.source, "unchanged", existing.id)
+        doc_id, replaced = self._put(parsed, readers, tags, name, digest)
+        return IngestResult(parsed.source, "updated" if replaced else "added", doc_id)
+
+    def reembed(self, progress: Callable[[IngestResult], None] | None = None) -> IngestReport:
+        """Chunk and embed every stored document again, from its stored text, as an ingest today
+        would: a store built before passages were embedded under their title (or with other
+        chunk sizes) gets what a fresh one has. Readers, names and tags stay; each document is
+        replaced in one transaction, so an interrupted run leaves every document whole, old or
+        new. Vectors already computed for identical text are reused."""
+        report = IngestReport()
+        for record in self.store.documents():
+            try:
+                text, metadata = self.store.stored_contents(record.id)
+                parsed = ParsedDocument(record.title, text, record.source, record.media_type, metadata)
+                doc_id, _ = self._put(parsed, record.readers, record.tags, record.name, record.content_hash)
+                result = IngestResult(record.source, "updated", doc_id)
+            except SakuinError as exc:  # reported, and the next document is embedded
+                result = IngestResult(record.source, "failed", record.id, str(exc))
+            report.results.append(result)
+            if progress:
+                progress(result)
+        return report
+
+    def _put(
+        self, parsed: ParsedDocument, readers: frozenset[Reader], tags: Sequence[str], name: str, digest: str
+    ) -> tuple[int, bool]:
+        """Chunk, embed and store one document, replacing the one with its source; (id, replaced)."""
         chunks = chunk_text(
             parsed.text,
             self.embedder.count_tokens,
@@ -116,8 +143,7 @@ class Ingestor:
             parsed.metadata,
             name,
         )
-        doc_id, replaced = self.store.put_document(document, chunks, vectors)
-        return IngestResult(parsed.source, "updated" if replaced else "added", doc_id)
+        return self.store.put_document(document, chunks, vectors)
 
     def _vectors(self, texts: list[str]) -> np.ndarray:
         """Embeddings for ``texts``, reusing any computed before for identical text."""

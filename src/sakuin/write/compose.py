@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 from sakuin.knowledge.chunk import sentence_spans
 from sakuin.knowledge.search import RRF_K
+from sakuin.language import script_of
 from sakuin.models import LanguageModel
 from sakuin.prompts import ABOUT_SUBJECT, GROUNDED_LABELS, NO_SUBJECT, SUMMARY_LEAD
 from sakuin.write.injection import addresses_the_assistant
@@ -37,6 +38,8 @@ from sakuin.write.sources import Source
 MIN_SENTENCE_CHARS = 8
 _EMPHASIS = re.compile(r"\*\*|__|`")
 _NOT_TEXT = re.compile(r"[\s\W_]+")
+# a bold lead-in that names what the paragraph is about: "**Other arms.** The HG-3 …"
+_RUN_IN_HEADING = re.compile(r"(\*\*|__)[^*_\n]+[.:：。]\1\s*")
 MODEL_RANKED = {"answer": 12, "write": 24}  # candidates the model scores, after the lexical pre-selection
 ANSWER_SENTENCES = 2
 
@@ -57,8 +60,8 @@ class Sentence:
 
 def candidates(request: Request, sources: list[Source], documents: Mapping[int, str]) -> list[Sentence]:
     """Every sentence of the sources worth quoting for ``request``, once each: no heading, FAQ
-    question, fragment, page furniture, passage addressing the assistant, or (unless asked for)
-    metadata line.
+    question, fragment, sentence that only opens a list ("each with:"), page furniture, passage
+    addressing the assistant, or (unless asked for) metadata line.
 
     Line roles are read from the whole document (``documents``: id → text), because a passage
     may begin inside a line or below the question it answers; only sentences and lines that lie
@@ -87,6 +90,7 @@ def candidates(request: Request, sources: list[Source], documents: Mapping[int, 
                     start < source.start
                     or end > source.end
                     or len(text) < MIN_SENTENCE_CHARS
+                    or text.endswith((":", "："))  # it opens a list or table, which says the content
                     or key in seen
                     or addresses_the_assistant(text)
                 ):
@@ -99,16 +103,25 @@ def candidates(request: Request, sources: list[Source], documents: Mapping[int, 
 
 def _quotable_spans(document: str, line: Line, task: str) -> list[tuple[int, int]]:
     """Where ``line`` may be quoted from: a list item or an FAQ answer whole, prose sentence by
-    sentence. A writing task quotes an answer without its bare reply ("No. The lamp stands on a
-    desk." reads "The lamp stands on a desk."), and not at all when the reply is all it says."""
+    sentence, less a bold run-in heading. A writing task quotes an answer without its bare reply
+    ("No. The lamp stands on a desk." reads "The lamp stands on a desk."), and not at all when the
+    reply is all it says."""
     if line.role == "item":
         return [(line.start, line.end)]
     sentences = list(sentence_spans(document, line.start, line.end))
     if line.role != "answer":
-        return sentences
+        return [span for a, b in sentences if (span := _after_run_in_heading(document, a, b))]
     if task == "write" and sentences and is_bare_reply(document[slice(*sentences[0])]):
         return [(sentences[1][0], line.end)] if len(sentences) > 1 else []
     return [(line.start, line.end)]
+
+
+def _after_run_in_heading(document: str, start: int, end: int) -> tuple[int, int] | None:
+    """A sentence without the bold run-in heading it starts with, which is no part of it (None
+    when the heading is all there is)."""
+    heading = _RUN_IN_HEADING.match(document, start, end)
+    start = heading.end() if heading else start
+    return (start, end) if start < end else None
 
 
 def plain(markdown: str) -> str:
@@ -232,15 +245,26 @@ def supported_lead(model: LanguageModel, request: Request, chosen: list[Sentence
     generated = model.generate(f"{evidence}\n\n{lead}", max_tokens=48, stop=stops).text.strip()
     if not generated or not any(c.isalnum() for c in generated):
         return None
-    sentence = f"{lead}{generated}" + ("。" if request.language == "ja" else ".")
+    glue, end = ("", "。") if request.language == "ja" else (" ", ".")
+    sentence = f"{lead}{glue}{generated}"  # "In short, the …": the strip took the model's own space
+    if not sentence.endswith(("。", ".", "！", "？", "!", "?")):
+        sentence += end
     content = [w for w in subject_terms(generated) if len(w) > 1]
     if any(not contains_term(evidence, w) for w in content) or not names_subject(request, sentence):
         return None  # a new claim, or a fragment that does not say what it is about
+    if any(all(contains_term(s.text, w) for w in content) for s in chosen):
+        return None  # one quoted sentence said again, just before or after that sentence itself
     with_evidence, without = (
         model.score(f"{evidence}\n\n", [sentence])[0],
         model.score(f"{request.text}\n\n", [sentence])[0],
     )
     return sentence if with_evidence > without else None
+
+
+def between(before: str, after: str) -> str:
+    """What runs two sentences of one paragraph together: nothing between Japanese sentences, a
+    space where either is English (a Japanese answer may quote an English source)."""
+    return "" if script_of(before) == script_of(after) == "ja" else " "
 
 
 def extractive(
@@ -256,11 +280,10 @@ def extractive(
         if lead:
             numbers = sorted({s.source.number for s in chosen})
             yield cite(lead, numbers, request.language) + "\n\n"
-    separator = "" if request.language == "ja" else " "
     previous: Sentence | None = None
     ordinal = 0
     for sentence in chosen:
-        cited = cite(sentence.text, [sentence.source.number], request.language)
+        cited = cite(sentence.text, [sentence.source.number], script_of(sentence.text))
         if previous is None:
             opening = ""
         elif sentence.marker and previous.marker and _same_block(previous, sentence):
@@ -268,7 +291,7 @@ def extractive(
         elif sentence.marker or previous.marker or previous.source.number != sentence.source.number:
             opening = "\n\n"
         else:
-            opening = separator
+            opening = between(previous.text, sentence.text)
         if sentence.marker:
             ordinal = ordinal + 1 if opening == "\n" else 1
             cited = f"{ordinal}. {cited}" if sentence.marker[0].isdigit() else f"- {cited}"

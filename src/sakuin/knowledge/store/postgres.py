@@ -401,6 +401,12 @@ class PostgresStore(SQLStore):
     def document_metadata(self, document_id: int, user: str) -> dict[str, str]:
         return dict(self._readable_column(document_id, user, "metadata"))
 
+    def stored_contents(self, document_id: int) -> tuple[str, dict[str, str]]:
+        rows = self._rows("SELECT text, metadata FROM documents WHERE id = %s", (document_id,))
+        if not rows:
+            raise DocumentNotFoundError(document_id)
+        return str(rows[0]["text"]), dict(rows[0]["metadata"])
+
     def documents(self, user: str | None = None) -> list[DocumentRecord]:
         if user is None:
             return [self._record(r) for r in self._rows(f"{self._DOCUMENT_COLUMNS} ORDER BY d.id")]
