@@ -17,7 +17,7 @@ HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 # a space and what is not a lower-case word ("B.V. in Eindhoven", "e.g. the" go on).
 SENTENCE_END = re.compile(r"[。！？!?][」』）)\]\"']*|[.!?][\"')\]]*(?=\s(?!\s*[a-z]))")
 # a period that ends an initial or a title, not a sentence: "J. Smith", "Europe B.V. In", "Mr. Smith"
-_ABBREVIATION = re.compile(r"(?<![A-Za-z])(?:[A-Z]|Mr|Mrs|Ms|Dr|Prof|St|No|Inc|Ltd|Co|Corp|Fig|vs)\.$")
+_ABBREVIATION = re.compile(r"(?<![A-Za-z])(?:[A-Z]|Mr|Mrs|Ms|Dr|Prof|St|Inc|Ltd|Co|Corp|Fig|vs)\.$")
 
 
 @dataclass(frozen=True)
