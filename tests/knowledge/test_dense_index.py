@@ -1,4 +1,5 @@
-"""The SQLite store's in-memory dense index: half-precision candidates, growth, compaction."""
+"""The SQLite store's in-memory dense index: 16-bit candidates that hold the exact top k, growth,
+compaction."""
 
 from __future__ import annotations
 
@@ -6,11 +7,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 from sakuin.knowledge.access import EVERYONE
 from sakuin.knowledge.chunk import Chunk
 from sakuin.knowledge.store.base import NewDocument
-from sakuin.knowledge.store.dense import DenseIndex
+from sakuin.knowledge.store.dense import DenseIndex, Precision, precisions
 from sakuin.knowledge.store.sqlite import SQLiteStore
 
 DIM = 64
@@ -22,9 +24,13 @@ def unit_rows(count: int, seed: int) -> np.ndarray:
     return unit
 
 
-def filled(vectors: np.ndarray, rows_per_document: int, batch: int) -> DenseIndex:
-    """An index of ``vectors``, chunk ids 1.., appended ``batch`` rows at a time."""
+def filled(
+    vectors: np.ndarray, rows_per_document: int, batch: int, precision: Precision | None = None
+) -> DenseIndex:
+    """An index of ``vectors``, chunk ids 1.., appended ``batch`` rows at a time (scored with
+    ``precision``, or the one measured fastest)."""
     index = DenseIndex()
+    index.precision = precision
     for start in range(0, len(vectors), batch):
         ids = np.arange(start + 1, min(start + batch, len(vectors)) + 1, dtype=np.int64)
         index.append(ids, (ids - 1) // rows_per_document + 1, vectors[start : start + batch])
@@ -40,7 +46,7 @@ def test_candidates_hold_the_exact_top_ten_of_readable_documents_only() -> None:
         exact = vectors @ query
         exact[~np.isin(doc_of_row, readable)] = -np.inf
         best_ten = set((np.argsort(-exact)[:10] + 1).tolist())
-        chosen = index.candidates(query, readable, 40)
+        chosen = index.candidates(query, readable, 10)
         assert best_ten <= set(chosen.tolist())
         assert np.isin((chosen - 1) // 10 + 1, readable).all()
 
@@ -60,8 +66,40 @@ def test_compaction_drops_only_the_rows_no_longer_stored() -> None:
     index.keep(live)
     assert len(index) == 50 and index.newest_chunk_id == 100
     everything = np.arange(1, 101, dtype=np.int64)
-    assert index.candidates(vectors[9], everything, 1).tolist() != [10]  # row 10 is gone
-    assert index.candidates(vectors[59], everything, 1).tolist() == [60]
+    assert 10 not in index.candidates(vectors[9], everything, 1).tolist()  # row 10 is gone
+    assert index.candidates(vectors[59], everything, 1)[0] == 60
+
+
+@pytest.mark.parametrize("precision", precisions(DIM), ids=lambda p: p.name)
+def test_every_precision_stays_within_its_rounding_bound(precision: Precision) -> None:
+    vectors = unit_rows(20000, seed=6)
+    for query in [*unit_rows(5, seed=7), vectors[3]]:
+        exact = vectors @ query
+        rounded = precision.product(
+            torch.tensor(vectors, dtype=precision.dtype), torch.tensor(query, dtype=precision.dtype)
+        )
+        assert np.abs(rounded.float().numpy() - exact).max() <= precision.error
+
+
+@pytest.mark.parametrize("precision", precisions(DIM), ids=lambda p: p.name)
+def test_near_ties_that_rounding_reorders_still_give_the_exact_top_ten(precision: Precision) -> None:
+    """Three hundred rows whose scores lie closer together than rounding moves them: the 16-bit
+    order is scrambled, so the first k + 32 candidates miss some of the exact top ten; the index
+    takes as many as rounding could have reordered, and leaves the 200 rows far below out."""
+    query = unit_rows(1, seed=8)[0]
+    noise = unit_rows(500, seed=9)
+    noise -= np.outer(noise @ query, query)  # orthogonal to the query
+    noise /= np.linalg.norm(noise, axis=1, keepdims=True)
+    tied = 0.9 - np.arange(300) * precision.error / 5000
+    cosines = np.concatenate([tied, np.linspace(0.3, 0.5, 200)])
+    vectors = (cosines[:, None] * query + np.sqrt(1 - cosines[:, None] ** 2) * noise).astype(np.float32)
+    vectors = np.random.default_rng(10).permutation(vectors)
+    index = filled(vectors, rows_per_document=1, batch=500, precision=precision)
+    exact_ten = set((np.argsort(-(vectors @ query))[:10] + 1).tolist())
+    chosen = index.candidates(query, np.arange(1, 501, dtype=np.int64), 10)
+    assert exact_ten <= set(chosen.tolist())
+    assert len(chosen) < 500  # rows far enough below are left out
+    assert not exact_ten <= set(chosen[:42].tolist())  # what a fixed k + 32 would have returned
 
 
 def test_vectors_of_another_size_are_refused() -> None:

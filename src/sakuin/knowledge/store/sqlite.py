@@ -401,9 +401,7 @@ class SQLiteStore(SQLStore):
         else:
             rows = self._rows(f"SELECT d.id FROM documents d WHERE {condition}", params)
             readable = np.fromiter((r[0] for r in rows), np.int64)
-        # Half precision moves a unit-vector score by at most ~1e-4: 32 spare candidates cover
-        # every row it could push out of the top k (only near-ties, which rescoring orders).
-        chosen = index.candidates(vector, readable, k + 32)
+        chosen = index.candidates(vector, readable, k)  # they hold the exact top k
         if not len(chosen):
             return []
         # The candidates' exact scores from their float32 vectors, with the permission filter
