@@ -2,7 +2,9 @@
 
 Sweeps N restatements per fact in two arms at equal exposures (N distinct restatements, or one
 restatement N times), each point trained from the base model in one epoch; the ``replay`` part
-repeats the diverse point at ``--replay-paraphrases`` with general text mixed into every batch.
+repeats the diverse point at ``--replay-paraphrases`` with general text mixed into every batch,
+and the ``weights`` part trains that point once without replay and uses its update at each of
+``--weights`` (weight-space interpolation between the base and the trained model).
 Per point: recall by score (true object against 4 same-relation distractors) and by greedy
 generation, JCommonsenseQA accuracy on a fixed subset (read from ../shared/data/jglue, never
 copied), and training time. Reference lines on the same probes: the base model closed-book,
@@ -14,7 +16,8 @@ questions, fixed before any run.
 
     .venv/bin/python benchmarks/memorize.py [--facts 50] [--paraphrases 1,3,10,30,100]
         [--arms diverse,repeated] [--jcqa 100] [--merge-facts 10] [--merge-paraphrases 30]
-        [--parts sweep,replay,reference,merge,forgetting] [--replay-paraphrases 100]
+        [--parts sweep,replay,weights,reference,merge,forgetting] [--replay-paraphrases 100]
+        [--weights 1,0.75,0.5,0.25]
 
 Prints each point as it finishes; writes benchmarks/results/memorize.json and memorize.png.
 """
@@ -43,7 +46,7 @@ from sakuin.memorize.merge import METHODS, merge_adapters
 from sakuin.memorize.options import TrainConfig
 from sakuin.memorize.paraphrase import candidates
 from sakuin.memorize.probes import Probe, build_probes, run_probes
-from sakuin.memorize.sweep import choice_accuracy, load_jcommonsenseqa, sweep
+from sakuin.memorize.sweep import choice_accuracy, load_jcommonsenseqa, sweep, weight_curve
 from sakuin.memorize.teach import Lesson, teach
 from sakuin.memorize.use import load_adapted
 from sakuin.models.transformers import TransformersModel
@@ -138,6 +141,32 @@ def forgetting_part(settings: Settings, args: argparse.Namespace, general: list[
     )  # fmt: skip
 
 
+def plot_trade(results: dict[str, Any], path: Path) -> None:
+    """Recall against JCommonsenseQA accuracy: the update used at each weight, and replay."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axis = plt.subplots(figsize=(6, 4.5))
+    rows = results["weights"]
+    general, recall = [r["general_accuracy"] for r in rows], [r["accuracy"] for r in rows]
+    axis.plot(general, recall, "o-", label="update x weight")
+    for row, x, y in zip(rows, general, recall, strict=True):
+        axis.annotate(f"{row['weight']:g}", (x, y), textcoords="offset points", xytext=(4, 4))
+    for row in results.get("replay", []):
+        label = f"replay ratio {row['replay_ratio']:g}"
+        axis.plot([row["general_accuracy"]], [row["accuracy"]], "*", markersize=12, label=label)
+    if results.get("base_general_accuracy") is not None:
+        axis.axvline(results["base_general_accuracy"], color="grey", linestyle=":", label="base model")
+    axis.set_xlabel("JCommonsenseQA accuracy")
+    axis.set_ylabel("held-out-form recall (score)")
+    axis.set_title(f"N = {rows[0]['paraphrases']} diverse restatements: recall against forgetting")
+    axis.legend(fontsize=8)
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+
+
 def plot(results: dict[str, Any], path: Path) -> None:
     """Recall by score and by generation, and JCommonsenseQA accuracy, against restatements."""
     import matplotlib
@@ -224,6 +253,9 @@ def main() -> None:
     parser.add_argument(
         "--replay-paraphrases", type=int, default=100, help="N of the diverse point the replay part repeats"
     )
+    parser.add_argument(
+        "--weights", default="1,0.75,0.5,0.25", help="weights the weights part uses the trained update at"
+    )
     parser.add_argument("--remedies", default=",".join(REMEDIES), help="of: " + ", ".join(REMEDIES))
     parser.add_argument("--general-texts", type=int, default=20, help="JSQuAD paragraphs for perplexity")
     parser.add_argument(
@@ -278,6 +310,14 @@ def main() -> None:
             on_point=lambda row: print("replay", json.dumps(row), flush=True),
         )  # fmt: skip
         save()
+    if "weights" in parts:
+        results["weights"] = weight_curve(
+            base_model(settings).directory, facts, args.replay_paraphrases,
+            [float(w) for w in args.weights.split(",")], config=train_config(args), general=general,
+            on_point=lambda row: print("weight", json.dumps(row), flush=True),
+        )  # fmt: skip
+        save()
+        plot_trade(results, args.out.with_name(args.out.stem + "-trade.png"))
     if "merge" in parts:
         results["merge"] = merging(settings, kb, args)
         save()

@@ -7,11 +7,15 @@ import json
 import subprocess
 from pathlib import Path
 
+import torch
+from transformers import AutoModelForCausalLM
+
 from sakuin.config import Settings
 from sakuin.memorize.facts import write_facts
 from sakuin.memorize.options import TrainConfig
+from sakuin.memorize.paraphrase import training_texts
 from sakuin.memorize.report import comparison
-from sakuin.memorize.sweep import MultipleChoice, sweep
+from sakuin.memorize.sweep import MultipleChoice, adapted, interpolated, sweep, weight_curve
 from tests.conftest import sakuin_command
 from tests.memorize.conftest import FACTS
 from tests.memorize.test_train import _environment
@@ -89,3 +93,22 @@ def test_the_sweep_command_runs_the_chosen_arms_with_replay_and_refuses_bad_list
     ):
         refused = sweep_cli(*options)
         assert refused.returncode != 0 and problem in refused.stderr, refused.stderr
+
+
+def test_an_update_used_at_a_weight_is_that_share_of_the_way_from_the_base_to_the_trained_model(
+    tiny_base: Path,
+) -> None:
+    point = adapted(tiny_base, [t.text for t in training_texts(FACTS, 3, seed=0)], QUICK)
+    base = AutoModelForCausalLM.from_pretrained(tiny_base, torch_dtype=torch.float32).state_dict()
+    trained = point.model.model.state_dict()
+    at = {w: interpolated(tiny_base, point, QUICK, w).model.state_dict() for w in (0.0, 0.5, 1.0)}
+    changed = [k for k in base if k.endswith("q_proj.weight") and not torch.equal(base[k], trained[k])]
+    assert changed, "training changed no attention weight"
+    for key in changed:
+        torch.testing.assert_close(at[0.0][key], base[key], rtol=0, atol=1e-6)
+        torch.testing.assert_close(at[1.0][key], trained[key], rtol=0, atol=1e-6)
+        half_way = (trained[key] - base[key]) / 2
+        torch.testing.assert_close(at[0.5][key] - base[key], half_way, rtol=0, atol=1e-6)
+    rows = weight_curve(tiny_base, FACTS, 3, [1.0, 0.0], config=QUICK, general=GENERAL)
+    assert [r["weight"] for r in rows] == [1.0, 0.0] and rows[0]["train_s"] == rows[1]["train_s"]
+    assert all(0 <= r["accuracy"] <= 1 and r["general_accuracy"] in (0.0, 0.5, 1.0) for r in rows)

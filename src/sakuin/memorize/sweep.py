@@ -23,7 +23,7 @@ from sakuin.memorize.facts import Fact
 from sakuin.memorize.options import Arm, TrainConfig
 from sakuin.memorize.paraphrase import training_texts
 from sakuin.memorize.probes import build_probes, run_probes
-from sakuin.memorize.train import train_lora
+from sakuin.memorize.train import lora_config, on_float32_base, train_lora
 from sakuin.models import LocalLanguageModel, ScoreRequest
 from sakuin.models.transformers import TransformersModel
 
@@ -87,6 +87,52 @@ def adapted(
     merged = result.model.merge_and_unload()
     model = TransformersModel(merged, result.tokenizer, name="adapted", context_length=2048)
     return Adapted(model, lora, result.seconds, result.steps)
+
+
+def interpolated(base_dir: Path, point: Adapted, config: TrainConfig, weight: float) -> TransformersModel:
+    """The base model plus ``weight`` times the update a trained point learnt (its LoRA B scaled,
+    so the merged change is weight x BA): between the base (0) and the trained model (1), the
+    trade of recall against forgetting that weight-space interpolation (WiSE-FT) makes."""
+    scaled = {k: v * weight if "lora_B" in k else v for k, v in point.lora.items()}
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    merged = on_float32_base(base_dir, device, lora_config(config), scaled).merge_and_unload()
+    merged.eval()
+    return TransformersModel(merged, point.model.tokenizer, name=f"adapted x{weight:g}", context_length=2048)
+
+
+def weight_curve(
+    base_dir: Path,
+    facts: Sequence[Fact],
+    paraphrases: int,
+    weights: Sequence[float],
+    *,
+    config: TrainConfig,
+    general: Sequence[MultipleChoice] = (),
+    on_point: Callable[[dict[str, Any]], None] | None = None,
+) -> list[dict[str, Any]]:
+    """One diverse point trained once, then used at each of ``weights``: recall and general
+    accuracy per weight, the cheapest remedy against forgetting (no training on other text)."""
+    probes = build_probes(facts)
+    texts = [t.text for t in training_texts(facts, paraphrases, arm="diverse", seed=config.seed)]
+    point = adapted(base_dir, texts, config)
+    rows: list[dict[str, Any]] = []
+    for weight in weights:
+        model = interpolated(base_dir, point, config, weight)
+        report = run_probes(model, probes)
+        row = {
+            "paraphrases": paraphrases,
+            "weight": weight,
+            "train_s": round(point.seconds, 1),
+            "accuracy": report.accuracy,
+            "mean_rank": report.mean_rank,
+            "generation": report.generation,
+            "general_accuracy": choice_accuracy(model, general) if general else None,
+        }
+        rows.append(row)
+        model.close()
+        if on_point:
+            on_point(row)
+    return rows
 
 
 def sweep(

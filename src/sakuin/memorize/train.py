@@ -189,13 +189,7 @@ def train_lora(
     torch.manual_seed(config.seed)
     dtype = training_dtype(device)
     base, tokenizer = load_base(base_dir, device, dtype)
-    lora = LoraConfig(
-        r=config.rank,
-        lora_alpha=config.alpha,
-        lora_dropout=config.dropout,
-        target_modules=list(config.target_modules),
-        task_type="CAUSAL_LM",
-    )
+    lora = lora_config(config)
     try:
         model: PeftModel = get_peft_model(base, lora)
     except ValueError as exc:
@@ -259,15 +253,26 @@ def train_lora(
             raise
     seconds = time.perf_counter() - began
     if dtype != torch.float32:
-        model = _on_float32_base(base_dir, device, lora, get_peft_model_state_dict(model))
+        model = on_float32_base(base_dir, device, lora, get_peft_model_state_dict(model))
     model.eval()
     return TrainResult(model, tokenizer, total, losses, seconds, device, start)
 
 
-def _on_float32_base(
-    base_dir: Path, device: str, lora: LoraConfig, weights: dict[str, torch.Tensor]
+def lora_config(config: TrainConfig) -> LoraConfig:
+    """peft's description of the adapter ``config`` trains."""
+    return LoraConfig(
+        r=config.rank,
+        lora_alpha=config.alpha,
+        lora_dropout=config.dropout,
+        target_modules=list(config.target_modules),
+        task_type="CAUSAL_LM",
+    )
+
+
+def on_float32_base(
+    base_dir: Path, device: str, lora: LoraConfig, weights: Mapping[str, torch.Tensor]
 ) -> PeftModel:
     """The trained LoRA weights on a freshly loaded float32 base: the model ``use`` and ``eval`` see."""
     model = get_peft_model(_load_model(base_dir, device, torch.float32), lora)
-    set_peft_model_state_dict(model, weights)
+    set_peft_model_state_dict(model, dict(weights))
     return model
