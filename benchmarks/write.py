@@ -46,7 +46,7 @@ from sakuin.knowledge.workspace import KnowledgeBase
 from sakuin.models import LanguageModel, load_model
 from sakuin.write import Source, calibrate, write
 from sakuin.write.citations import CITATION
-from sakuin.write.evidence import threshold_for, weigh
+from sakuin.write.evidence import NO_MARGIN, Translation, threshold_for, weigh
 from sakuin.write.prompt import grounded_prompt
 from sakuin.write.request import read_request
 from sakuin.write.retrieval import Retrieved
@@ -148,8 +148,9 @@ def refusal_quality(kb: KnowledgeBase, questions: list[Question], answerable: li
         hits = kb.search(question.question, USER, k=kb.settings.write.passages, vector=vector)
         dense = kb.search(question.question, USER, k=50, mode="dense", vector=vector)
         retrieved = Retrieved(hits, {h.chunk_id: h.score for h in dense})
-        similarity = kb.settings.write.translation_similarity
-        coverage.append(weigh(read_request(question.question), retrieved, similarity).coverage)
+        write = kb.settings.write
+        translation = Translation(write.translation_similarity, write.translation_margin)
+        coverage.append(weigh(read_request(question.question), retrieved, translation).coverage)
         dense = kb.search(question.question, USER, k=1, mode="dense", vector=vector)
         lexical = kb.search(question.question, USER, k=1, mode="lexical")
         cosine.append(dense[0].score if dense else 0.0)
@@ -182,10 +183,15 @@ def example_calibration(settings_dir: Path) -> dict[str, Any]:
     kb.close()
     answerable = [r["answerable"] for r in rows]
     found = calibrate(cases, answerable)
+    similarity_only = calibrate(cases, answerable, margins=(NO_MARGIN,))
     words_only = calibrate(cases, answerable, translate=False)
     slices: dict[str, Any] = {}
-    for name, calibration in (("with translation", found), ("words only (before)", words_only)):
-        scores = [weigh(q, x, calibration.translation_similarity).coverage for q, x in cases]
+    for name, calibration in (
+        ("with translation", found),
+        ("similarity only, no margin", similarity_only),
+        ("words only", words_only),
+    ):
+        scores = [weigh(q, x, calibration.translation).coverage for q, x in cases]
         for part, keep in (
             ("all", lambda r: True),
             ("cross-lingual", lambda r: r.get("cross_lingual", False)),
@@ -201,7 +207,12 @@ def example_calibration(settings_dir: Path) -> dict[str, Any]:
                 "answerable": len(yes),
                 "unanswerable": len(no),
             }
-    return {"calibrated": found.__dict__, "words_only": words_only.__dict__, "slices": slices}
+    return {
+        "calibrated": found.__dict__,
+        "similarity_only": similarity_only.__dict__,
+        "words_only": words_only.__dict__,
+        "slices": slices,
+    }
 
 
 def plot(results: dict[str, Any], path: Path) -> None:

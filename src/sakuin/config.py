@@ -94,6 +94,15 @@ class WriteSettings(BaseModel):
         "present when its embedding cosine to the request is at least this; 1.01 turns translation "
         "off. The default is what `sakuin write-calibrate` derives with evidence_threshold.",
     )
+    translation_margin: float = Field(
+        0.005,
+        ge=-1,
+        le=1,
+        description="...and at least this much above the median cosine of the ten best passages "
+        "of that language (every passage of the other language comes close to any request; a "
+        "translation of the answer stands out). -1 leaves the similarity alone to decide. The "
+        "default is what `sakuin write-calibrate` derives with the other two.",
+    )
     passages: int = Field(5, ge=1, le=50, description="Passages retrieved per request.")
     style: Literal["auto", "extractive", "abstractive"] = Field(
         "auto",

@@ -133,18 +133,20 @@ def write_calibrate(
     ]
     found = calibrate(cases, [item.answerable for item in labelled])
     table = Table(
-        "threshold", "translation similarity", "refuse precision", "refuse recall", "F1", "answerable",
-        "unanswerable",
+        "threshold", "translation similarity", "translation margin", "refuse precision", "refuse recall",
+        "F1", "answerable", "unanswerable",
     )  # fmt: skip
     table.add_row(
-        f"{found.threshold:.3f}", f"{found.translation_similarity:.3f}", f"{found.precision:.3f}",
-        f"{found.recall:.3f}", f"{found.f1:.3f}", str(found.answerable), str(found.unanswerable),
+        f"{found.threshold:.3f}", f"{found.translation_similarity:.3f}", f"{found.translation_margin:.4f}",
+        f"{found.precision:.3f}", f"{found.recall:.3f}", f"{found.f1:.3f}", str(found.answerable),
+        str(found.unanswerable),
     )  # fmt: skip
     out.print(table)
     if save:
         for key, value in (
             ("write.evidence_threshold", found.threshold),
             ("write.translation_similarity", found.translation_similarity),
+            ("write.translation_margin", found.translation_margin),
         ):
             path = save_setting(settings, key, round(value, 4))
             out.print(f"saved {key} = {value:.4f} to {path}")

@@ -9,11 +9,15 @@ nothing).
 
 A translation shares no words with the request, so a passage in the other language (by script)
 also counts the request's own-language words as present when the multilingual embedder finds it
-close enough in meaning to the request (cosine at least ``translation_similarity``). Model
-numbers ("R2", "HG-3") are never translated: a passage that lacks one is about another subject
-and scores 0, in either language. Both numbers are derived, not chosen: :func:`calibrate` finds
-the threshold and the similarity that refuse best on labelled requests, and reports how well
-"refuse" works there.
+close enough in meaning to the request (:class:`Translation`): its cosine at least a similarity,
+and a margin above the cosine the other language's passages reach anyway (the median of the ten
+best, :attr:`Retrieved.background`). The embedder puts every passage of the other language in a
+narrow band of cosines to any request (0.80-0.87 on the example company), so the cosine alone
+says little; a passage that answers stands out of that band. Model numbers ("R2", "HG-3") are
+never translated: a passage that lacks one is about another subject and scores 0, in either
+language. All three numbers are derived, not chosen: :func:`calibrate` finds the threshold,
+similarity and margin that refuse best on labelled requests, and reports how well "refuse"
+works there.
 
 Only what could be quoted is evidence: a sentence that addresses the assistant is never quoted
 (:mod:`sakuin.write.injection`), so it covers nothing either, and a passage holding one is no
@@ -36,7 +40,22 @@ from sakuin.write.request import Request, contains_term
 from sakuin.write.retrieval import Retrieved, searchable
 
 NEVER = 1.01  # a translation similarity no cosine reaches: words only
+NO_MARGIN = -1.0  # no cosine is that far below the background: the similarity alone decides
+MARGINS = (NO_MARGIN, 0.0, 0.0025, 0.005, 0.0075, 0.01, 0.015, 0.02)  # tried by calibrate
 _IDENTIFIER = re.compile(r"(?=.*[a-z])(?=.*\d)")  # letters and digits: a model number
+
+
+@dataclass(frozen=True)
+class Translation:
+    """When a passage of the other language counts the request's words as translated: its cosine
+    to the request at least ``similarity``, and at least ``margin`` above the request's
+    :attr:`Retrieved.background`."""
+
+    similarity: float = NEVER
+    margin: float = NO_MARGIN
+
+    def vouches(self, cosine: float, background: float) -> bool:
+        return cosine >= self.similarity and cosine - background >= self.margin
 
 
 @dataclass(frozen=True)
@@ -77,16 +96,19 @@ def _capitalised_inside(text: str, term: str) -> bool:
     return any(m.start() > 0 and m.group()[0].isupper() for m in spelled)
 
 
-def passage_coverage(request: Request, hit: Hit, similarity: float, translation_similarity: float) -> float:
+def passage_coverage(
+    request: Request, hit: Hit, similarity: float, background: float, translation: Translation
+) -> float:
     """Share of the request's subject terms one passage says (its title and headings count); in a
-    passage of the other language, close enough in meaning, the request's :func:`translatable`
-    words count as translated. 0 when it lacks one of the request's model numbers."""
+    passage of the other language that ``translation`` vouches for, the request's
+    :func:`translatable` words count as translated. 0 when it lacks one of the request's model
+    numbers."""
     if not request.subject_terms:
         return 0.0
     text = said(hit)
     # the cosine was taken over the whole passage: with a sentence left out it vouches for nothing
     whole = text == said(hit, everything=True)
-    translated = whole and script_of(text) != request.language and similarity >= translation_similarity
+    translated = whole and script_of(text) != request.language and translation.vouches(similarity, background)
     found = 0
     for term in request.subject_terms:
         if contains_term(text, term):
@@ -120,10 +142,11 @@ def _line_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def weigh(request: Request, retrieved: Retrieved, translation_similarity: float) -> Evidence:
+def weigh(request: Request, retrieved: Retrieved, translation: Translation) -> Evidence:
     """Coverage of each passage, and the subject terms that no passage contains as words."""
     coverages = [
-        passage_coverage(request, hit, retrieved.of(hit), translation_similarity) for hit in retrieved.hits
+        passage_coverage(request, hit, retrieved.of(hit), retrieved.background, translation)
+        for hit in retrieved.hits
     ]
     texts = [said(hit) for hit in retrieved.hits]
     missing = tuple(t for t in request.subject_terms if not any(contains_term(x, t) for x in texts))
@@ -132,27 +155,39 @@ def weigh(request: Request, retrieved: Retrieved, translation_similarity: float)
 
 @dataclass(frozen=True)
 class Calibration:
-    """The refusal threshold and translation similarity derived from labelled requests, and how
-    "refuse" performs at them."""
+    """The refusal threshold and translation similarity and margin derived from labelled requests,
+    and how "refuse" performs at them."""
 
     threshold: float
     translation_similarity: float
+    translation_margin: float
     precision: float  # of the requests refused, the share that no readable document covers
     recall: float  # of the requests no readable document covers, the share refused
     f1: float
     answerable: int
     unanswerable: int
 
+    @property
+    def translation(self) -> Translation:
+        return Translation(self.translation_similarity, self.translation_margin)
+
 
 def calibrate(
-    cases: Sequence[tuple[Request, Retrieved]], answerable: Sequence[bool], *, translate: bool = True
+    cases: Sequence[tuple[Request, Retrieved]],
+    answerable: Sequence[bool],
+    *,
+    translate: bool = True,
+    margins: Sequence[float] = MARGINS,
 ) -> Calibration:
-    """The threshold and translation similarity that maximise F1 of "refuse" on labelled requests.
+    """The threshold and translation similarity and margin that maximise F1 of "refuse" on
+    labelled requests.
 
     Similarities tried are the cosines of the passages that could be translations (other script)
-    and :data:`NEVER`; at each, the threshold is the F1-best midpoint between neighbouring distinct
-    scores, so it sits in the gap the data leaves rather than on any one request's score. Ties go
-    to the higher similarity: translating less.
+    and :data:`NEVER`, each with every margin of :data:`MARGINS` (steps of a quarter of a
+    hundredth: finer than the cosines' own scatter would be fitting noise); at each pair, the
+    threshold is the F1-best midpoint between neighbouring distinct scores, so it sits in the gap
+    the data leaves rather than on any one request's score. Ties go to the higher similarity
+    (translating less), then to the smaller margin (the simpler rule).
     """
     if len(cases) != len(answerable):
         raise ValueError("one label per request is needed")
@@ -164,29 +199,31 @@ def calibrate(
             for hit in retrieved.hits
             if script_of(searchable(hit)) != request.language
         }
-    found = [
-        threshold_for([weigh(r, x, s).coverage for r, x in cases], answerable, s)
-        for s in sorted(similarities)
+    rules = [
+        Translation(s, m) for s in sorted(similarities) for m in (margins if translate else (NO_MARGIN,))
     ]
-    return max(found, key=lambda c: (c.f1, c.translation_similarity, -c.threshold))
+    found = [
+        threshold_for([weigh(r, x, rule).coverage for r, x in cases], answerable, rule) for rule in rules
+    ]
+    return max(found, key=lambda c: (c.f1, c.translation_similarity, -c.translation_margin, -c.threshold))
 
 
 def threshold_for(
-    scores: Sequence[float], answerable: Sequence[bool], translation_similarity: float = NEVER
+    scores: Sequence[float], answerable: Sequence[bool], translation: Translation = Translation()
 ) -> Calibration:
-    """The F1-best refusal threshold for evidence scores computed at one translation similarity."""
+    """The F1-best refusal threshold for evidence scores computed with one translation rule."""
     if all(answerable) or not any(answerable):
         raise ValueError("calibration needs both answerable and unanswerable requests")
     distinct = sorted(set(scores))
     candidates = [(a + b) / 2 for a, b in pairwise(distinct)] or distinct
     return max(
-        (_refusal_quality(t, translation_similarity, scores, answerable) for t in candidates),
+        (_refusal_quality(t, translation, scores, answerable) for t in candidates),
         key=lambda c: (c.f1, -c.threshold),
     )
 
 
 def _refusal_quality(
-    threshold: float, translation_similarity: float, scores: Sequence[float], answerable: Sequence[bool]
+    threshold: float, translation: Translation, scores: Sequence[float], answerable: Sequence[bool]
 ) -> Calibration:
     refused = [score < threshold for score in scores]
     true_refusals = sum(r and not a for r, a in zip(refused, answerable, strict=True))
@@ -195,7 +232,8 @@ def _refusal_quality(
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     return Calibration(
         threshold,
-        translation_similarity,
+        translation.similarity,
+        translation.margin,
         precision,
         recall,
         f1,

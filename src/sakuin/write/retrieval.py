@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from sakuin.knowledge.store.base import Hit
 from sakuin.knowledge.workspace import KnowledgeBase
 from sakuin.language import language_of, script_of
@@ -24,6 +26,7 @@ from sakuin.write.request import Request, spelled
 
 DENSE_POOL = 50  # as many as hybrid search fuses from, so every fused hit has its cosine
 OTHER_LANGUAGE = 2  # best passages of the other language added to the hybrid ones
+BACKGROUND = 10  # best passages of the other language whose median cosine is the background
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,9 @@ class Retrieved:
 
     hits: list[Hit]
     similarity: dict[int, float]  # chunk id -> cosine
+    # the cosine passages of the other language reach by being in it: the median of the best
+    # :data:`BACKGROUND` (a translation of the answer stands out of it)
+    background: float = 0.0
 
     def of(self, hit: Hit) -> float:
         return self.similarity.get(hit.chunk_id, 0.0)
@@ -52,8 +58,10 @@ def retrieve(kb: KnowledgeBase, request: Request, user: str, k: int) -> Retrieve
     dense = kb.search(text, user, k=max(k, DENSE_POOL), mode="dense", vector=vector)
     language = language_of(text)
     held = {hit.chunk_id for hit in hits}
-    other = [h for h in dense if h.chunk_id not in held and script_of(searchable(h)) != language]
-    return Retrieved(hits + other[:OTHER_LANGUAGE], {hit.chunk_id: hit.score for hit in dense})
+    other_language = [h for h in dense if script_of(searchable(h)) != language]
+    other = [h for h in other_language if h.chunk_id not in held]
+    background = float(np.median([h.score for h in other_language[:BACKGROUND]])) if other_language else 0.0
+    return Retrieved(hits + other[:OTHER_LANGUAGE], {hit.chunk_id: hit.score for hit in dense}, background)
 
 
 def searchable(hit: Hit) -> str:

@@ -22,7 +22,7 @@ from sakuin.models import LanguageModel
 from sakuin.prompts import GROUNDED_LABELS, REFUSALS
 from sakuin.write.citations import CitationGate, Dropped, cited_numbers
 from sakuin.write.compose import extractive
-from sakuin.write.evidence import Evidence, weigh
+from sakuin.write.evidence import Evidence, Translation, weigh
 from sakuin.write.prompt import grounded_prompt, stop_strings
 from sakuin.write.request import Request, read_request, spelled
 from sakuin.write.retrieval import retrieve
@@ -120,7 +120,8 @@ def write_stream(
     kb.store.require_user(user)
     started = time.perf_counter()
     request = read_request(text, target_chars=target_chars, tone=tone)
-    evidence = weigh(request, retrieve(kb, request, user, options.passages), options.translation_similarity)
+    translation = Translation(options.translation_similarity, options.translation_margin)
+    evidence = weigh(request, retrieve(kb, request, user, options.passages), translation)
     stats = WriteStats(retrieval_s=time.perf_counter() - started)
     result = WriteResult(
         text, user, request.language, "", True, None, None, [], evidence.coverage,
