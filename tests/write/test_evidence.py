@@ -11,7 +11,7 @@ from sakuin.knowledge.store.base import Hit
 from sakuin.knowledge.workspace import KnowledgeBase
 from sakuin.write.evidence import NO_MARGIN, Translation, calibrate, threshold_for, weigh
 from sakuin.write.request import read_request
-from sakuin.write.retrieval import Retrieved, retrieve
+from sakuin.write.retrieval import BACKGROUND, NO_BACKGROUND, Retrieved, background_of, retrieve
 
 
 def test_calibration_puts_the_threshold_between_the_classes() -> None:
@@ -87,3 +87,21 @@ def test_a_passage_holding_an_instruction_is_no_translation() -> None:
     assert weigh(request, Retrieved([planted], {1: 0.95}), Translation(0.8)).coverage == 0.0
     clean = hit(2, "Salary bands are confidential and shown only to HR.")
     assert weigh(request, Retrieved([clean], {2: 0.95}), Translation(0.8)).coverage == 1.0
+
+
+def test_the_background_is_the_band_of_the_other_languages_best_passages_when_there_is_one() -> None:
+    cosines = [0.87, 0.84, 0.83, 0.83, 0.82, 0.82, 0.81, 0.81, 0.80, 0.80, 0.60, 0.50]
+    assert len(cosines) > BACKGROUND
+    assert background_of(cosines) == pytest.approx(0.82)  # the ten best; the tail does not count
+    assert background_of([0.85, 0.83]) == pytest.approx(0.84)  # two are a band: beat the other
+    assert background_of([0.85]) == NO_BACKGROUND  # one is not
+
+
+def test_a_lone_passage_of_the_other_language_can_still_be_a_translation() -> None:
+    """With no band to stand out of, the similarity alone decides, as before the margin."""
+    request = read_request("在宅勤務は週に何日までできますか？")
+    policy = hit(1, "Employees may work from home up to three days a week.", "Remote Work Policy")
+    translation = Translation(0.8, 0.005)
+    assert weigh(request, Retrieved([policy], {1: 0.84}), translation).coverage == 1.0
+    in_a_band = Retrieved([policy], {1: 0.84}, background=0.838)  # it does not stand out
+    assert weigh(request, in_a_band, translation).coverage == 0.0

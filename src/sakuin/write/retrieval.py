@@ -27,6 +27,7 @@ from sakuin.write.request import Request, spelled
 DENSE_POOL = 50  # as many as hybrid search fuses from, so every fused hit has its cosine
 OTHER_LANGUAGE = 2  # best passages of the other language added to the hybrid ones
 BACKGROUND = 10  # best passages of the other language whose median cosine is the background
+NO_BACKGROUND = -1.0  # a lone passage of the other language: no band to stand out of
 
 
 @dataclass(frozen=True)
@@ -36,9 +37,8 @@ class Retrieved:
 
     hits: list[Hit]
     similarity: dict[int, float]  # chunk id -> cosine
-    # the cosine passages of the other language reach by being in it: the median of the best
-    # :data:`BACKGROUND` (a translation of the answer stands out of it)
-    background: float = 0.0
+    # the cosine passages of the other language reach by being in it (:func:`background_of`)
+    background: float = NO_BACKGROUND
 
     def of(self, hit: Hit) -> float:
         return self.similarity.get(hit.chunk_id, 0.0)
@@ -60,8 +60,19 @@ def retrieve(kb: KnowledgeBase, request: Request, user: str, k: int) -> Retrieve
     held = {hit.chunk_id for hit in hits}
     other_language = [h for h in dense if script_of(searchable(h)) != language]
     other = [h for h in other_language if h.chunk_id not in held]
-    background = float(np.median([h.score for h in other_language[:BACKGROUND]])) if other_language else 0.0
+    background = background_of([h.score for h in other_language])
     return Retrieved(hits + other[:OTHER_LANGUAGE], {hit.chunk_id: hit.score for hit in dense}, background)
+
+
+def background_of(cosines: list[float]) -> float:
+    """The median cosine of the :data:`BACKGROUND` best passages of the other language (best
+    first, however many of them the dense pool holds): the band every passage of that language
+    reaches for any request, which a translation of the answer stands out of. A lone passage is
+    no band (it would be its own background and never a translation): :data:`NO_BACKGROUND`
+    leaves the similarity alone to decide."""
+    if len(cosines) < 2:
+        return NO_BACKGROUND
+    return float(np.median(cosines[:BACKGROUND]))
 
 
 def searchable(hit: Hit) -> str:
