@@ -5,7 +5,8 @@ Wikipedia); bad = junk made from other paragraphs by the documented generators o
 :mod:`sakuin.curate.junk` (navigation pages, keyword spam, SEO templates, machine-repeated text,
 truncated text, shuffled words, mojibake). Every scorer ranks good against each kind:
 
-- the judge (``score`` engine, educational rubric, default model) and Ask-LLM (yes/no rubric);
+- the judge (``score`` engine, educational rubric, default model, with its fluency check), the
+  same grade without the check, and Ask-LLM (yes/no rubric);
 - the distilled judge: a head trained on the judge's grades of half the documents (token
   embedding features), evaluated on the other half, with its agreement with the model;
 - each heuristic filter (its severity) and all of them together;
@@ -36,10 +37,12 @@ import random
 import re
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import yaml
 from sklearn.metrics import roc_auc_score
 
 from sakuin.classify.backend import choose_backend
@@ -49,6 +52,7 @@ from sakuin.classify.features import text_features
 from sakuin.config import load_settings
 from sakuin.curate.dedup import NearDuplicates, exact_clusters, shingles
 from sakuin.curate.filters import FILTERS, make_filter
+from sakuin.curate.fluency import derive_band, measure
 from sakuin.curate.judge import Judge
 from sakuin.curate.junk import JUNK
 from sakuin.curate.rubric import TEXT, load_rubric
@@ -132,16 +136,40 @@ def heuristics(texts: list[str], kinds: list[str]) -> tuple[dict[str, Any], np.n
 
 
 def judge_rows(
-    model: Any, texts: list[str], kinds: list[str], rubric: str
+    model: Any, texts: list[str], kinds: list[str], rubric: str, *, fluency: bool = False
 ) -> tuple[dict[str, Any], Judge, Any]:
-    judge = Judge.build(model, load_rubric(rubric))
+    judge = Judge.build(model, load_rubric(rubric), fluency=fluency)
     judge.judge(texts[:2])  # the shared prefix is encoded once and its cache kept: not per document
     result, seconds = timed(lambda: judge.judge(texts))
     row = {"auc": per_kind(result.quality, kinds), "docs_per_s": round(len(texts) / seconds, 2)}
+    if judge.bands is not None:
+        measured = [f for f in result.fluency if f is not None]
+        row["fluency_bands"] = {k: asdict(band) for k, band in judge.bands.bands.items()}
+        row["unnatural"] = {
+            k: int(sum(bool(result.unnatural[i]) for i in np.flatnonzero(np.array(kinds) == k)))
+            for k in ("good", *JUNK)
+        }
+        for name in ("surprisal", "predictable"):
+            values = np.array([getattr(f, name) for f in measured])
+            row[f"auc_{name}_alone"] = per_kind(-values, kinds) if len(measured) == len(texts) else None
     row["mean_quality"] = {
         k: round(float(result.quality[np.array(kinds) == k].mean()), 3) for k in ("good", *JUNK)
     }
     return row, judge, result
+
+
+def fluency_bands(model: Any, prose: dict[str, tuple[str, list[str]]], quantile: float) -> dict[str, Any]:
+    """The judge's fluency band for ``model`` in each language, measured on good prose the benchmark
+    never grades (``prose``: language -> (what it is, texts)); the entries of ``fluency.yaml``."""
+    clip = load_rubric("educational").clip
+    bands = {}
+    for language, (what, texts) in prose.items():
+        clipped = [clip(t) for t in texts]
+        logprobs, seconds = timed(lambda: model.token_logprobs(clipped))  # noqa: B023 (called at once)
+        measured_on = f"{quantile:.0%} quantile of {len(texts)} {what}"
+        band = derive_band(model.name, language, [measure(lp) for lp in logprobs], quantile, measured_on)
+        bands[language] = {**asdict(band), "docs_per_s": round(len(texts) / seconds, 1)}
+    return bands
 
 
 def distilled(
@@ -304,6 +332,11 @@ def main() -> None:
     parser.add_argument("--dedup-docs", type=int, default=600)
     parser.add_argument("--no-ask-llm", action="store_true")
     parser.add_argument(
+        "--derive-band",
+        action="store_true",
+        help="measure the judge's fluency band on unseen prose, then stop",
+    )
+    parser.add_argument(
         "--dedup-only", action="store_true", help="rerun de-duplication into the results file"
     )
     args = parser.parse_args()
@@ -317,6 +350,22 @@ def main() -> None:
     every = paragraphs()
     rng = random.Random(0)
     chosen = rng.sample(every, args.good * (len(JUNK) + 1))
+    if args.derive_band:
+        choice = choose_backend(load_settings(), "score")
+        model = load_model(choice.settings)
+        unseen = [p for p in every if p not in set(chosen)]
+        stored = json.loads(RESULTS.read_text(encoding="utf-8")) if RESULTS.is_file() else {}
+        prose = {
+            "ja": ("JSQuAD paragraphs outside the benchmark's sample", unseen),
+            "en": ("paragraphs of Python's help topics", english_paragraphs()),
+        }
+        bands = fluency_bands(model, prose, 0.99)
+        stored["fluency_bands"] = bands
+        RESULTS.write_text(json.dumps(stored, ensure_ascii=False, indent=2), encoding="utf-8")
+        keys = ("max_surprisal", "max_predictable", "measured_on")
+        entry = {model.name: {lang: {k: band[k] for k in keys} for lang, band in bands.items()}}
+        print(yaml.safe_dump(entry, allow_unicode=True, sort_keys=False))
+        return
     texts, kinds = chosen[: args.good], ["good"] * args.good
     for k, (kind, make) in enumerate(JUNK.items(), start=1):
         sources = chosen[args.good * k : args.good * (k + 1)]
@@ -334,7 +383,9 @@ def main() -> None:
     choice = choose_backend(load_settings(), "score")
     model, load_seconds = timed(lambda: load_model(choice.settings))
     results["model"] = {"name": model.name, **choice.as_dict(), "load_seconds": round(load_seconds, 1)}
-    results["judge"], judge, judged = judge_rows(model, texts, kinds, "educational")
+    results["judge_grade_only"], _, _ = judge_rows(model, texts, kinds, "educational")
+    print("judge, grade only", json.dumps(results["judge_grade_only"]))
+    results["judge"], judge, judged = judge_rows(model, texts, kinds, "educational", fluency=True)
     print("judge", json.dumps(results["judge"]))
     combined = np.where(worst > 1, judged.quality - 1.0, judged.quality)
     results["combination"] = {
@@ -369,6 +420,7 @@ def main() -> None:
     table = [("scorer", "all", *JUNK)]
     for name, row in [
         ("judge", results["judge"]),
+        ("judge_grade_only", results["judge_grade_only"]),
         ("ask_llm", results.get("ask_llm")),
         ("combination", results["combination"]),
         ("severity_then_judge", results["severity_then_judge"]),

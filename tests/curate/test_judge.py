@@ -32,3 +32,27 @@ def test_clean_paragraphs_score_above_their_corrupted_versions(gemma_hf) -> None
     assert all(margin > 0 for margin in margins.values()), margins
     assert np.allclose(result.probabilities.sum(axis=1), 1.0)
     assert ((result.quality >= 0) & (result.quality <= 1)).all()
+
+
+def test_the_fluency_check_zeroes_repetition_and_word_salad_but_passes_prose(gemma_hf) -> None:  # type: ignore[no-untyped-def]
+    """What the grade misses (a paragraph said over and over, its words shuffled) the model's own
+    token probabilities show: those texts get quality 0 and a reason; the clean ones keep their grade."""
+    judge = Judge.build(gemma_hf, load_rubric("educational"))
+    assert judge.bands is not None and judge.bands.model == gemma_hf.name
+    repeated = [JUNK["repeated"](text * 3, random.Random(i)) for i, text in enumerate(GOOD)]
+    shuffled = [JUNK["shuffled"](text * 2, random.Random(i)) for i, text in enumerate(GOOD)]
+    result = judge.judge([*GOOD, *repeated, *shuffled])
+    n = len(GOOD)
+    assert result.unnatural[:n] == [None] * n
+    assert (result.quality[:n] > 0).all()
+    assert all("repeating itself" in str(reason) for reason in result.unnatural[n : 2 * n]), result.unnatural
+    assert all("word salad" in str(reason) for reason in result.unnatural[2 * n :]), result.unnatural
+    assert (result.quality[n:] == 0).all()
+    fields = result.fields(n, load_rubric("educational").grade_names, "quality")
+    assert fields["quality"] == 0 and fields["quality_fluency"]["unnatural"] == result.unnatural[n]
+    assert sum(fields["quality_grades"].values()) == pytest.approx(1.0, abs=1e-6)  # the grades are kept
+
+    plain = Judge.build(gemma_hf, load_rubric("educational"), fluency=False)
+    without = plain.judge([*GOOD, *repeated])
+    assert plain.bands is None and without.fluency == [None] * (2 * n)
+    assert np.allclose(without.probabilities, result.probabilities[: 2 * n], atol=1e-6)

@@ -124,3 +124,28 @@ def test_a_distilled_judge_trains_on_a_sample_and_reports_its_agreement(
     assert (distill["sample"], distill["trained_on"], distill["held_out"]) == (40, 32, 8)
     assert 0.0 <= distill["agreement"] <= 1.0
     assert all(r["quality"] is not None for r in result.records)
+
+
+@pytest.mark.slow
+def test_a_judge_step_removes_what_the_model_finds_unnatural_and_says_why(tmp_path: Path, gemma_hf) -> None:  # type: ignore[no-untyped-def]
+    import json
+    import random
+
+    from sakuin.curate.junk import JUNK
+    from sakuin.curate.steps import Models
+    from tests.curate.conftest import GOOD
+
+    records = [{"id": i, "text": t} for i, t in enumerate(GOOD)]
+    records.append({"id": "again", "text": JUNK["repeated"](GOOD[1] * 3, random.Random(0))})
+    path = tmp_path / "in.jsonl"
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    spec = parse_pipeline({"steps": [{"judge": {"threshold": 0.01}}]}, "test")
+    settings = load_settings(tmp_path / "data")
+    result = run_pipeline(spec, read_records(path), settings=settings, models=Models(settings, gemma_hf))
+    assert [r["id"] for r in result.kept] == [0, 1, 2, 3]
+    (removed,) = result.removed
+    assert removed["id"] == "again" and removed["quality"] == 0
+    assert removed["_removed"].startswith("judge: unnatural: the model foresees")
+    assert removed["quality_fluency"]["predictable"] > 0.18 and removed["quality_fluency"]["tokens"] >= 16
+    assert all(r["quality_fluency"]["unnatural"] is None for r in result.kept)
+    assert build_report(result)["steps"][0]["reasons"] == {"judge: unnatural": 1}

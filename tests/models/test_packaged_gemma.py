@@ -130,3 +130,23 @@ def test_hidden_states(gemma: LocalLanguageModel) -> None:
     states = gemma.hidden_states(["東京は日本の首都です。", "Paris is the capital of France.", "猫が好き"])
     assert states.shape == (3, 640)
     assert np.isfinite(states).all()
+
+
+def test_token_logprobs_add_up_to_the_texts_score(gemma: LocalLanguageModel) -> None:
+    """Each token's log-probability, given BOS and the tokens before it: the text's score in parts."""
+    texts = [
+        "光合成とは、植物が光のエネルギーを使って有機物をつくるはたらきである。",
+        "The Nile is a river. " * 12,
+        "猫",
+    ]
+    before = gemma.score_batch([ScoreRequest(REVIEW_SENTIMENT.query(REVIEWS[0]), [" positive"])])
+    values = gemma.token_logprobs(texts)
+    for text, logprobs in zip(texts, values, strict=True):
+        assert len(logprobs) == len(gemma.tokenize(text))
+        assert (logprobs <= 1e-3).all()
+        # llama.cpp rounds by how tokens are grouped into a decode call: a few thousandths per token.
+        assert float(logprobs.sum()) == pytest.approx(gemma.score("", [text])[0], abs=0.005 * len(logprobs))
+    repeating = values[1][len(values[1]) // 2 :]
+    assert (repeating > np.log(0.9)).mean() > 0.8  # a sentence said for the sixth time is foreseen
+    after = gemma.score_batch([ScoreRequest(REVIEW_SENTIMENT.query(REVIEWS[0]), [" positive"])])
+    assert after[0] == pytest.approx(before[0], abs=1e-4)

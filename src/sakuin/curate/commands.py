@@ -58,6 +58,10 @@ def judge(
     margin: Annotated[
         float, typer.Option(min=0.0, max=1.0, help="distill: below this head margin, ask the model.")
     ] = 0.2,
+    fluency: Annotated[
+        bool,
+        typer.Option(help="score: quality 0 where the model finds the text word salad or repeating itself."),
+    ] = True,
     text_field: TextField = "text",
     batch_size: BatchOption = 32,
     removed: RemovedOption = None,
@@ -66,7 +70,7 @@ def judge(
     """Add quality in [0, 1] and each grade's probability to every record (one forward pass each)."""
     if engine not in ("score", "distill", "ray"):
         raise CurateError(f"unknown engine '{engine}'; use score, distill or ray.")
-    params: dict[str, Any] = {"rubric": rubric, "calibrate": calibrate}
+    params: dict[str, Any] = {"rubric": rubric, "calibrate": calibrate, "fluency": fluency}
     if threshold is not None:
         params["threshold"] = threshold
     if engine == "distill":

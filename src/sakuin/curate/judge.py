@@ -6,6 +6,9 @@ on the grades the model gave a sample and grades the rest from cheap features, a
 where the head is unsure. Both are :mod:`sakuin.classify` engines over :meth:`Rubric.task`; the
 judge only turns their probabilities into a quality. A text that cannot be judged (it overflows
 the context window, say) gets no quality and a reason, and the batch goes on.
+
+The ``score`` judge also reads how natural the model finds each text (:mod:`sakuin.curate.fluency`)
+where a band is known for the model: outside it, quality is 0 and the reason is kept.
 """
 
 from __future__ import annotations
@@ -20,43 +23,78 @@ from sakuin.classify import EngineOptions, build_engine
 from sakuin.classify.distill import DistillEngine, DistillReport
 from sakuin.classify.engines import Engine
 from sakuin.classify.run import label_batch
-from sakuin.curate.records import CurateError
+from sakuin.curate.fluency import Fluency, ModelBands, measure, packaged_bands
+from sakuin.curate.records import CurateError, Record
 from sakuin.curate.rubric import TEXT, Rubric
 from sakuin.models.base import LanguageModel
+from sakuin.models.local import LocalModelBase
 
 
 @dataclass(frozen=True)
 class Judgement:
-    """Per text: each grade's probability (rows of zeros where it failed), quality, failure reason."""
+    """Per text: each grade's probability (rows of zeros where it failed), quality, failure reason,
+    and, where the fluency check ran, what the model made of the text and why it is not prose."""
 
     probabilities: np.ndarray
     quality: np.ndarray
     failed: list[str]
+    fluency: list[Fluency | None]
+    unnatural: list[str | None]
 
     def grades(self, i: int, names: Sequence[str]) -> dict[str, float]:
         return {name: round(float(p), 6) for name, p in zip(names, self.probabilities[i], strict=True)}
 
+    def fields(self, i: int, names: Sequence[str], field: str) -> Record:
+        """What a judged record gains: ``field``, ``{field}_grades``, and ``{field}_fluency`` if measured."""
+        if self.failed[i]:
+            return {field: None, f"{field}_grades": None}
+        added: Record = {field: round(float(self.quality[i]), 6), f"{field}_grades": self.grades(i, names)}
+        fluency = self.fluency[i]
+        if fluency is not None:
+            added[f"{field}_fluency"] = {**fluency.as_dict(), "unnatural": self.unnatural[i]}
+        return added
+
 
 class Judge:
-    """Grades texts by a rubric through a ``score`` or ``distill`` engine."""
+    """Grades texts by a rubric through a ``score`` or ``distill`` engine, with the fluency check."""
 
-    def __init__(self, rubric: Rubric, engine: Engine) -> None:
+    def __init__(
+        self,
+        rubric: Rubric,
+        engine: Engine,
+        model: LocalModelBase | None = None,
+        bands: ModelBands | None = None,
+    ) -> None:
         self.rubric = rubric
         self.task = rubric.task()
         self.engine = engine
+        self.model = model
+        self.bands = bands if model is not None else None
 
     @classmethod
-    def build(cls, model: LanguageModel, rubric: Rubric, options: EngineOptions | None = None) -> Judge:
+    def build(
+        cls,
+        model: LanguageModel,
+        rubric: Rubric,
+        options: EngineOptions | None = None,
+        *,
+        fluency: bool = True,
+    ) -> Judge:
         """A judge over ``model``; ``options`` pick the engine (default ``score``, uncalibrated).
 
         Classification divides out the grades' probabilities for a content-free input; for judging
         that hurt: with Gemma 3 270M and the educational rubric, ROC-AUC against navigation pages
         0.96 calibrated vs 1.00 not, mojibake 0.49 vs 0.76 (12 JSQuAD paragraphs per junk kind).
+        The fluency check runs with the ``score`` engine on an in-process model that has bands;
+        a distilled judge skips it (it exists not to run the model on every text).
         """
         options = options or EngineOptions("score", calibrate=False)
         if options.engine not in ("score", "distill"):
             raise CurateError(f"the judge runs on score or distill, not '{options.engine}'.")
-        return cls(rubric, build_engine(model, rubric.task(), options))
+        engine = build_engine(model, rubric.task(), options)
+        local = model if isinstance(model, LocalModelBase) else None
+        bands = packaged_bands(model.name) if fluency and options.engine == "score" and local else None
+        return cls(rubric, engine, local if bands else None, bands)
 
     @property
     def needs_fit(self) -> bool:
@@ -69,8 +107,21 @@ class Judge:
         return self.engine.fit([{TEXT: self.rubric.clip(t)} for t in texts])
 
     def judge(self, texts: Sequence[str]) -> Judgement:
-        """Grade probabilities and quality of each text."""
-        frame = pd.DataFrame({TEXT: [self.rubric.clip(t) for t in texts]})
-        labelled = label_batch(self.engine, self.task, frame)
+        """Grade probabilities and quality of each text; 0 for a text the model finds unnatural."""
+        clipped = [self.rubric.clip(t) for t in texts]
+        labelled = label_batch(self.engine, self.task, pd.DataFrame({TEXT: clipped}))
         probabilities = labelled[[f"p_{name}" for name in self.rubric.grade_names]].to_numpy(dtype=np.float64)
-        return Judgement(probabilities, self.rubric.quality(probabilities), labelled["skipped"].tolist())
+        quality = self.rubric.quality(probabilities)
+        failed = labelled["skipped"].tolist()
+        fluency: list[Fluency | None] = [None] * len(texts)
+        unnatural: list[str | None] = [None] * len(texts)
+        if self.model is not None and self.bands is not None:
+            judged = [i for i, reason in enumerate(failed) if not reason]
+            for i, logprobs in zip(
+                judged, self.model.token_logprobs([clipped[i] for i in judged]), strict=True
+            ):
+                measured = fluency[i] = measure(logprobs)
+                unnatural[i] = self.bands.verdict(clipped[i], measured)
+                if unnatural[i]:
+                    quality[i] = 0.0
+        return Judgement(probabilities, quality, failed, fluency, unnatural)

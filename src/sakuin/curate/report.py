@@ -64,7 +64,7 @@ def build_report(result: PipelineResult) -> dict[str, Any]:
 def _reason_kind(reason: str) -> str:
     """A reason without its numbers: ``"length: words 3 < 10"`` counts as ``"length: words"``."""
     head, _, rest = reason.partition(": ")
-    return f"{head}: {rest.split(' ')[0]}" if rest else head
+    return f"{head}: {rest.split(' ')[0].rstrip(':')}" if rest else head
 
 
 def _example(record: Record, text_field: str) -> dict[str, Any]:

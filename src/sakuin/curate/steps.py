@@ -127,17 +127,18 @@ class JudgeStep:
         names = self.judge.rubric.grade_names
         reasons: list[str | None] = []
         for i, record in enumerate(records):
-            failed = result.failed[i]
-            quality = None if failed else round(float(result.quality[i]), 6)
-            record[self.field] = quality
-            record[f"{self.field}_grades"] = None if failed else result.grades(i, names)
+            record.update(result.fields(i, names, self.field))
+            quality = record[self.field]
             if self.threshold is None:
                 reasons.append(None)
             elif quality is None:
-                reasons.append(f"{self.name}: not judged ({failed})")
+                reasons.append(f"{self.name}: not judged ({result.failed[i]})")
+            elif unnatural := result.unnatural[i]:
+                reasons.append(f"{self.name}: unnatural: {unnatural}")
+            elif quality < self.threshold:
+                reasons.append(f"{self.name}: quality {quality:.3f} < {self.threshold:g}")
             else:
-                below = quality < self.threshold
-                reasons.append(f"{self.name}: quality {quality:.3f} < {self.threshold:g}" if below else None)
+                reasons.append(None)
         return reasons
 
 
@@ -161,7 +162,17 @@ def judge_target(spec: StepSpec) -> JudgeTarget:
     )
 
 
-_JUDGE_PARAMS = {"rubric", "threshold", "field", "engine", "calibrate", "sample", "margin", "features"}
+_JUDGE_PARAMS = {
+    "rubric",
+    "threshold",
+    "field",
+    "engine",
+    "calibrate",
+    "sample",
+    "margin",
+    "features",
+    "fluency",
+}
 
 
 def build_step(spec: StepSpec, models: Models) -> Step:
@@ -183,7 +194,8 @@ def build_step(spec: StepSpec, models: Models) -> Step:
             sample=int(params.get("sample", 500)),
             margin=float(params.get("margin", 0.2)),
         )
-        judge = Judge.build(models.get(), load_rubric(target.rubric), options)
+        fluency = bool(params.get("fluency", True))
+        judge = Judge.build(models.get(), load_rubric(target.rubric), options, fluency=fluency)
         return JudgeStep(spec.name, judge, target.threshold, target.field)
     raise CurateError(f"unknown step '{spec.name}'; the steps are {', '.join(KNOWN_STEPS)}.")
 

@@ -118,9 +118,7 @@ def synthesize(
     if judge is not None:
         result = judge.judge([str(r[text_field]) or " " for r in made])
         for i, record in enumerate(made):
-            failed = result.failed[i]
-            record["quality"] = None if failed else round(float(result.quality[i]), 6)
-            record["quality_grades"] = None if failed else result.grades(i, judge.rubric.grade_names)
+            record.update(result.fields(i, judge.rubric.grade_names, "quality"))
     return made
 
 

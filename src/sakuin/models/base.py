@@ -133,6 +133,14 @@ class LocalLanguageModel(LanguageModel, Protocol):
         """Mean-pooled hidden state of each text at ``layer``: shape (len(texts), hidden size)."""
         ...
 
+    def token_logprobs(self, texts: Sequence[str]) -> list[np.ndarray]:
+        """Each text's tokens' natural-log probabilities, each given BOS and the tokens before it.
+
+        One array per text, as long as ``tokenize(text)`` (cut to the context window): how
+        surprising the model finds the text token by token (the judge's fluency check).
+        """
+        ...
+
 
 class StopFilter:
     """Cuts a token stream at the first stop string, never emitting a partial stop string.

@@ -28,6 +28,9 @@ from sakuin.models.packaged import check_gguf
 _SEQ = 0  # scoring and generation share one sequence of the KV cache
 
 
+_LOGPROB_WINDOW = 64  # tokens whose logits are read at once: 64 rows of the vocabulary, ~67 MB for Gemma
+
+
 class LlamaCppModel(LocalModelBase):
     """A GGUF model run by llama.cpp in this process."""
 
@@ -150,6 +153,25 @@ class LlamaCppModel(LocalModelBase):
                 scores[r][c] = total
             self._forget_from(start)
         return scores
+
+    def token_logprobs(self, texts: Sequence[str]) -> list[np.ndarray]:
+        """See :class:`LocalLanguageModel`; logits are read a window at a time (a row is the vocabulary)."""
+        head, rows = self.text_rows(texts)
+        result = []
+        for row in rows:
+            tokens = head + row
+            self._forget_from(0)
+            values = []
+            for offset in range(len(head) - 1, len(tokens) - 1, _LOGPROB_WINDOW):
+                chunk = tokens[offset : offset + _LOGPROB_WINDOW]
+                following = np.array(tokens[offset + 1 : offset + 1 + len(chunk)])
+                if offset == len(head) - 1:
+                    self._eval(tokens[:offset], 0, [])
+                logits = self._eval(chunk, offset, range(len(following)))
+                values.append(logits[np.arange(len(following)), following] - log_normaliser(logits))
+            self._forget_from(0)
+            result.append(np.concatenate(values) if values else np.empty(0, dtype=np.float32))
+        return result
 
     def _keep_prefix(self, tokens: list[int]) -> None:
         """Make the KV cache hold exactly ``tokens``: kept if it holds them already, else recomputed.

@@ -10,6 +10,8 @@ from abc import abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from sakuin.models.base import ModelBase, ScoreRequest
 
 
@@ -51,11 +53,22 @@ class LocalModelBase(ModelBase):
         """Total log-probability of each continuation after ``prefix`` (BOS first)."""
         return self.score_batch([ScoreRequest(prefix, continuations)], use_cache=False)[0]
 
+    def head(self, text: str = "") -> list[int]:
+        """BOS and ``text``'s tokens: what every scored sequence starts with (never empty)."""
+        head = ([self.bos_token_id] if self.bos_token_id is not None else []) + self.tokenize(text)
+        return head or self.tokenize(" ")  # a model without BOS still needs one token to condition on
+
+    def text_rows(self, texts: Sequence[str]) -> tuple[list[int], list[list[int]]]:
+        """The head and each text's tokens after it, cut so head and text fit the context window."""
+        head = self.head()
+        return head, [self.tokenize(t)[: self.context_length - len(head)] for t in texts]
+
+    @abstractmethod
+    def token_logprobs(self, texts: Sequence[str]) -> list[np.ndarray]: ...
+
     def layout(self, requests: Sequence[ScoreRequest], shared_prefix: str, use_cache: bool) -> ScoreLayout:
         """Tokenise a batch segment by segment and check every row fits the context window."""
-        head = ([self.bos_token_id] if self.bos_token_id is not None else []) + self.tokenize(shared_prefix)
-        if not head:
-            head = self.tokenize(" ")  # a model without BOS still needs one token to condition on
+        head = self.head(shared_prefix)
         prefixes = [self.tokenize(request.prefix) for request in requests]
         continuations = [[self.tokenize(c) for c in request.continuations] for request in requests]
         for prefix, conts in zip(prefixes, continuations, strict=True):

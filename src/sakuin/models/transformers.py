@@ -368,6 +368,29 @@ class TransformersModel(LocalModelBase):
         cap = getattr(self.model.config, "final_logit_softcapping", None)
         return torch.tanh(logits / cap) * cap if cap else logits
 
+    @torch.inference_mode()
+    def token_logprobs(self, texts: Sequence[str]) -> list[np.ndarray]:
+        """See :class:`LocalLanguageModel`: padded batches, the normaliser in cache-sized blocks."""
+        head, rows = self.text_rows(texts)
+        result: list[np.ndarray] = [np.empty(0, dtype=np.float32)] * len(rows)
+        order = sorted(range(len(rows)), key=lambda i: len(rows[i]))
+        for start in range(0, len(order), self.batch_size):
+            batch = [i for i in order[start : start + self.batch_size] if rows[i]]
+            if not batch:
+                continue
+            hidden, _, _ = self._forward(
+                [head + rows[i] for i in batch], None, 0, [0] * len(batch), keep=False
+            )
+            which = torch.tensor([n for n, i in enumerate(batch) for _ in rows[i]])
+            where = torch.tensor([len(head) - 1 + j for i in batch for j in range(len(rows[i]))])
+            targets = torch.tensor([t for i in batch for t in rows[i]])
+            values = self._token_scores(hidden[which, where], targets, exact=True).float().numpy()
+            for i, part in zip(
+                batch, np.split(values, np.cumsum([len(rows[i]) for i in batch])[:-1]), strict=True
+            ):
+                result[i] = part
+        return result
+
     # -- hidden states ------------------------------------------------------------------------
     @torch.inference_mode()
     def hidden_states(self, texts: Sequence[str], *, layer: int = -1) -> np.ndarray:
