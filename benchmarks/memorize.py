@@ -3,8 +3,9 @@
 Sweeps N restatements per fact in two arms at equal exposures (N distinct restatements, or one
 restatement N times), each point trained from the base model in one epoch; the ``replay`` part
 repeats the diverse point at ``--replay-paraphrases`` with general text mixed into every batch,
-and the ``weights`` part trains that point once without replay and uses its update at each of
-``--weights`` (weight-space interpolation between the base and the trained model).
+and the ``weights`` part trains that point once (without replay, or with it under
+``--weights-with-replay``) and uses its update at each of ``--weights`` (weight-space
+interpolation between the base and the trained model).
 Per point: recall by score (true object against 4 same-relation distractors) and by greedy
 generation, JCommonsenseQA accuracy on a fixed subset (read from ../shared/data/jglue, never
 copied), and training time. Reference lines on the same probes: the base model closed-book,
@@ -17,7 +18,7 @@ questions, fixed before any run.
     .venv/bin/python benchmarks/memorize.py [--facts 50] [--paraphrases 1,3,10,30,100]
         [--arms diverse,repeated] [--jcqa 100] [--merge-facts 10] [--merge-paraphrases 30]
         [--parts sweep,replay,weights,reference,merge,forgetting] [--replay-paraphrases 100]
-        [--weights 1,0.75,0.5,0.25]
+        [--weights 1,0.75,0.5,0.25] [--weights-with-replay --replay-ratio 1.0]
 
 Prints each point as it finishes; writes benchmarks/results/memorize.json and memorize.png.
 """
@@ -151,7 +152,8 @@ def plot_trade(results: dict[str, Any], path: Path) -> None:
     figure, axis = plt.subplots(figsize=(6, 4.5))
     rows = results["weights"]
     general, recall = [r["general_accuracy"] for r in rows], [r["accuracy"] for r in rows]
-    axis.plot(general, recall, "o-", label="update x weight")
+    trained = " (trained with replay)" if rows[0].get("replay_ratio") else ""
+    axis.plot(general, recall, "o-", label=f"update{trained} x weight")
     for row, x, y in zip(rows, general, recall, strict=True):
         axis.annotate(f"{row['weight']:g}", (x, y), textcoords="offset points", xytext=(4, 4))
     for row in results.get("replay", []):
@@ -256,6 +258,9 @@ def main() -> None:
     parser.add_argument(
         "--weights", default="1,0.75,0.5,0.25", help="weights the weights part uses the trained update at"
     )
+    parser.add_argument(
+        "--weights-with-replay", action="store_true", help="weights part: train its point with replay"
+    )
     parser.add_argument("--remedies", default=",".join(REMEDIES), help="of: " + ", ".join(REMEDIES))
     parser.add_argument("--general-texts", type=int, default=20, help="JSQuAD paragraphs for perplexity")
     parser.add_argument(
@@ -311,9 +316,12 @@ def main() -> None:
         )  # fmt: skip
         save()
     if "weights" in parts:
+        replayed = args.weights_with_replay
         results["weights"] = weight_curve(
             base_model(settings).directory, facts, args.replay_paraphrases,
-            [float(w) for w in args.weights.split(",")], config=train_config(args), general=general,
+            [float(w) for w in args.weights.split(",")],
+            config=train_config(args, args.replay_ratio if replayed else 0.0), general=general,
+            replay=general_replay(args) if replayed else (),
             on_point=lambda row: print("weight", json.dumps(row), flush=True),
         )  # fmt: skip
         save()

@@ -108,13 +108,15 @@ def weight_curve(
     *,
     config: TrainConfig,
     general: Sequence[MultipleChoice] = (),
+    replay: Sequence[str] = (),
     on_point: Callable[[dict[str, Any]], None] | None = None,
 ) -> list[dict[str, Any]]:
     """One diverse point trained once, then used at each of ``weights``: recall and general
-    accuracy per weight, the cheapest remedy against forgetting (no training on other text)."""
+    accuracy per weight, the cheapest remedy against forgetting (no training on other text).
+    With ``replay`` the point is trained with it, so the two remedies are measured together."""
     probes = build_probes(facts)
     texts = [t.text for t in training_texts(facts, paraphrases, arm="diverse", seed=config.seed)]
-    point = adapted(base_dir, texts, config)
+    point = adapted(base_dir, texts, config, replay=replay)
     rows: list[dict[str, Any]] = []
     for weight in weights:
         model = interpolated(base_dir, point, config, weight)
@@ -122,6 +124,7 @@ def weight_curve(
         row = {
             "paraphrases": paraphrases,
             "weight": weight,
+            "replay_ratio": config.replay_ratio if replay else 0.0,
             "train_s": round(point.seconds, 1),
             "accuracy": report.accuracy,
             "mean_rank": report.mean_rank,
