@@ -52,7 +52,7 @@ from sakuin.classify.features import text_features
 from sakuin.config import load_settings
 from sakuin.curate.dedup import NearDuplicates, exact_clusters, shingles
 from sakuin.curate.filters import FILTERS, make_filter
-from sakuin.curate.fluency import derive_band, measure
+from sakuin.curate.fluency import derive_band, read_fluency
 from sakuin.curate.judge import Judge
 from sakuin.curate.junk import JUNK
 from sakuin.curate.rubric import TEXT, load_rubric
@@ -149,9 +149,10 @@ def judge_rows(
             k: int(sum(bool(result.unnatural[i]) for i in np.flatnonzero(np.array(kinds) == k)))
             for k in ("good", *JUNK)
         }
-        for name in ("surprisal", "predictable"):
-            values = np.array([getattr(f, name) for f in measured])
-            row[f"auc_{name}_alone"] = per_kind(-values, kinds) if len(measured) == len(texts) else None
+        for name in ("surprisal", "predictable", "ending"):
+            values = np.array([getattr(f, name) or 0.0 for f in measured])
+            sign = 1 if name == "ending" else -1  # a high ending is good, high surprisal is not
+            row[f"auc_{name}_alone"] = per_kind(sign * values, kinds) if len(measured) == len(texts) else None
     row["mean_quality"] = {
         k: round(float(result.quality[np.array(kinds) == k].mean()), 3) for k in ("good", *JUNK)
     }
@@ -164,10 +165,9 @@ def fluency_bands(model: Any, prose: dict[str, tuple[str, list[str]]], quantile:
     clip = load_rubric("educational").clip
     bands = {}
     for language, (what, texts) in prose.items():
-        clipped = [clip(t) for t in texts]
-        logprobs, seconds = timed(lambda: model.token_logprobs(clipped))  # noqa: B023 (called at once)
+        found, seconds = timed(lambda: read_fluency(model, texts, clip))  # noqa: B023 (called at once)
         measured_on = f"{quantile:.0%} quantile of {len(texts)} {what}"
-        band = derive_band(model.name, language, [measure(lp) for lp in logprobs], quantile, measured_on)
+        band = derive_band(model.name, language, found, quantile, measured_on)
         bands[language] = {**asdict(band), "docs_per_s": round(len(texts) / seconds, 1)}
     return bands
 
@@ -362,7 +362,7 @@ def main() -> None:
         bands = fluency_bands(model, prose, 0.99)
         stored["fluency_bands"] = bands
         RESULTS.write_text(json.dumps(stored, ensure_ascii=False, indent=2), encoding="utf-8")
-        keys = ("max_surprisal", "max_predictable", "measured_on")
+        keys = ("max_surprisal", "max_predictable", "min_ending", "measured_on")
         entry = {model.name: {lang: {k: band[k] for k in keys} for lang, band in bands.items()}}
         print(yaml.safe_dump(entry, allow_unicode=True, sort_keys=False))
         return

@@ -6,6 +6,7 @@ The margin is measured here and asserted to be positive per kind of junk, not as
 
 from __future__ import annotations
 
+import dataclasses
 import random
 
 import numpy as np
@@ -56,3 +57,24 @@ def test_the_fluency_check_zeroes_repetition_and_word_salad_but_passes_prose(gem
     without = plain.judge([*GOOD, *repeated])
     assert plain.bands is None and without.fluency == [None] * (2 * n)
     assert np.allclose(without.probabilities, result.probabilities[: 2 * n], atol=1e-6)
+
+
+def test_the_fluency_check_zeroes_text_cut_off_but_not_a_text_the_judge_clipped(gemma_hf) -> None:  # type: ignore[no-untyped-def]
+    """A page cut off mid-sentence stops where the model expects more; a paragraph that the judge
+    itself clips to its rubric's length is not held to where the clip fell."""
+    rubric = load_rubric("educational")
+    judge = Judge.build(gemma_hf, rubric)
+    cut = [JUNK["truncated"](text, random.Random(i)) for i, text in enumerate(GOOD)]
+    result = judge.judge([*GOOD, *cut])
+    n = len(GOOD)
+    assert result.unnatural[:n] == [None] * n
+    assert all(f is not None and f.ending is not None for f in result.fluency)
+    flagged = [reason for reason in result.unnatural[n:] if reason and "cut off" in reason]
+    assert len(flagged) >= 0.75 * n, result.unnatural[n:]
+    endings = np.array([f.ending for f in result.fluency if f is not None and f.ending is not None])
+    assert np.median(endings[n:]) < np.median(endings[:n]) - 3  # cut off, stopping is e^3 less likely
+
+    clipping = Judge.build(gemma_hf, dataclasses.replace(rubric, max_chars=min(len(t) for t in GOOD) // 2))
+    clipped = clipping.judge(GOOD)
+    assert [f.ending if f else "unmeasured" for f in clipped.fluency] == [None] * n
+    assert not any(reason and "cut off" in reason for reason in clipped.unnatural)

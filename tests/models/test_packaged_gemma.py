@@ -150,3 +150,17 @@ def test_token_logprobs_add_up_to_the_texts_score(gemma: LocalLanguageModel) -> 
     assert (repeating > np.log(0.9)).mean() > 0.8  # a sentence said for the sixth time is foreseen
     after = gemma.score_batch([ScoreRequest(REVIEW_SENTIMENT.query(REVIEWS[0]), [" positive"])])
     assert after[0] == pytest.approx(before[0], abs=1e-4)
+
+
+def test_token_logprobs_end_with_where_the_text_may_stop(gemma: LocalLanguageModel) -> None:
+    """With ``ending``, one value more: likely after a whole sentence, unlikely in mid-sentence."""
+    whole = "光合成とは、植物が光のエネルギーを使って有機物をつくるはたらきである。"
+    cut = whole[:12]
+    [plain] = gemma.token_logprobs([whole])
+    ended, cut_off = gemma.token_logprobs([whole, cut], ending=True)
+    assert len(ended) == len(plain) + 1 and len(cut_off) == len(gemma.tokenize(cut)) + 1
+    assert ended[:-1] == pytest.approx(plain, abs=0.01)  # the text's own tokens are read as before
+    # The ending counts a line break, a paragraph break and the end of the sequence together.
+    breaks = float(np.logaddexp.reduce(gemma.score(whole, ["\n", "\n\n"])))
+    assert breaks <= ended[-1] + 0.01 <= 0.01
+    assert cut_off[-1] < ended[-1] - 3  # cut off, the model expects more, by e^3 at least

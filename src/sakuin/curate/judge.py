@@ -7,8 +7,9 @@ where the head is unsure. Both are :mod:`sakuin.classify` engines over :meth:`Ru
 judge only turns their probabilities into a quality. A text that cannot be judged (it overflows
 the context window, say) gets no quality and a reason, and the batch goes on.
 
-The ``score`` judge also reads how natural the model finds each text (:mod:`sakuin.curate.fluency`)
-where a band is known for the model: outside it, quality is 0 and the reason is kept.
+The ``score`` judge also reads how natural the model finds each text, and whether it ends where
+it stops (:mod:`sakuin.curate.fluency`), where a band is known for the model: outside it,
+quality is 0 and the reason is kept.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from sakuin.classify import EngineOptions, build_engine
 from sakuin.classify.distill import DistillEngine, DistillReport
 from sakuin.classify.engines import Engine
 from sakuin.classify.run import label_batch
-from sakuin.curate.fluency import Fluency, ModelBands, measure, packaged_bands
+from sakuin.curate.fluency import Fluency, ModelBands, packaged_bands, read_fluency
 from sakuin.curate.records import CurateError, Record
 from sakuin.curate.rubric import TEXT, Rubric
 from sakuin.models.base import LanguageModel
@@ -117,11 +118,11 @@ class Judge:
         unnatural: list[str | None] = [None] * len(texts)
         if self.model is not None and self.bands is not None:
             judged = [i for i, reason in enumerate(failed) if not reason]
-            for i, logprobs in zip(
-                judged, self.model.token_logprobs([clipped[i] for i in judged]), strict=True
+            for i, found in zip(
+                judged, read_fluency(self.model, [texts[i] for i in judged], self.rubric.clip), strict=True
             ):
-                measured = fluency[i] = measure(logprobs)
-                unnatural[i] = self.bands.verdict(clipped[i], measured)
+                fluency[i] = found
+                unnatural[i] = self.bands.verdict(clipped[i], found)
                 if unnatural[i]:
                     quality[i] = 0.0
         return Judgement(probabilities, quality, failed, fluency, unnatural)

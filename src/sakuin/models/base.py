@@ -133,11 +133,14 @@ class LocalLanguageModel(LanguageModel, Protocol):
         """Mean-pooled hidden state of each text at ``layer``: shape (len(texts), hidden size)."""
         ...
 
-    def token_logprobs(self, texts: Sequence[str]) -> list[np.ndarray]:
+    def token_logprobs(self, texts: Sequence[str], *, ending: bool = False) -> list[np.ndarray]:
         """Each text's tokens' natural-log probabilities, each given BOS and the tokens before it.
 
         One array per text, as long as ``tokenize(text)`` (cut to the context window): how
-        surprising the model finds the text token by token (the judge's fluency check).
+        surprising the model finds the text token by token (the judge's fluency check). With
+        ``ending``, each array of a non-empty text has one value more, last: the log-probability
+        that the text ends where it does (any of ``ending_tokens()`` next), which is low where a
+        text was cut off mid-sentence.
         """
         ...
 

@@ -45,6 +45,7 @@ class LlamaCppModel(LocalModelBase):
         bos = self._llm.token_bos()
         add_bos = self._llm.metadata.get("tokenizer.ggml.add_bos_token", "true") == "true"
         self.bos_token_id = bos if add_bos and bos >= 0 else None
+        self.eos_token_ids = frozenset(t for t in (self._llm.token_eos(),) if t >= 0)
         self._vocab = self._llm._model.vocab
         self._n_vocab = self._llm.n_vocab()
         self._batch = LlamaBatch(n_tokens=self._llm.n_batch, embd=0, n_seq_max=1, verbose=False)
@@ -154,23 +155,34 @@ class LlamaCppModel(LocalModelBase):
             self._forget_from(start)
         return scores
 
-    def token_logprobs(self, texts: Sequence[str]) -> list[np.ndarray]:
-        """See :class:`LocalLanguageModel`; logits are read a window at a time (a row is the vocabulary)."""
+    def token_logprobs(self, texts: Sequence[str], *, ending: bool = False) -> list[np.ndarray]:
+        """See :class:`LocalLanguageModel`; logits are read a window at a time (a row is the vocabulary).
+
+        With ``ending`` the last token's logits are read too, for the ending tokens after it.
+        """
         head, rows = self.text_rows(texts)
+        ends = self.ending_tokens() if ending else []
         result = []
         for row in rows:
+            if not row:
+                result.append(np.empty(0, dtype=np.float32))
+                continue
             tokens = head + row
+            last = len(tokens) if ends else len(tokens) - 1  # positions whose logits are read
             self._forget_from(0)
+            self._eval(tokens[: len(head) - 1], 0, [])
             values = []
-            for offset in range(len(head) - 1, len(tokens) - 1, _LOGPROB_WINDOW):
+            for offset in range(len(head) - 1, last, _LOGPROB_WINDOW):
                 chunk = tokens[offset : offset + _LOGPROB_WINDOW]
-                following = np.array(tokens[offset + 1 : offset + 1 + len(chunk)])
-                if offset == len(head) - 1:
-                    self._eval(tokens[:offset], 0, [])
-                logits = self._eval(chunk, offset, range(len(following)))
-                values.append(logits[np.arange(len(following)), following] - log_normaliser(logits))
+                read = min(len(chunk), last - offset)
+                logits = self._eval(chunk, offset, range(read))
+                normaliser = log_normaliser(logits)
+                following = np.array(tokens[offset + 1 : offset + 1 + read], dtype=np.int64)
+                values.append(logits[np.arange(len(following)), following] - normaliser[: len(following)])
+                if ends and offset + len(chunk) == len(tokens):  # this window holds the last token
+                    values.append(np.logaddexp.reduce(logits[-1, ends] - normaliser[-1], keepdims=True))
             self._forget_from(0)
-            result.append(np.concatenate(values) if values else np.empty(0, dtype=np.float32))
+            result.append(np.concatenate(values).astype(np.float32))
         return result
 
     def _keep_prefix(self, tokens: list[int]) -> None:

@@ -34,6 +34,7 @@ class LocalModelBase(ModelBase):
     """Base of in-process backends: tokenisation-aware scoring with an optional prefix cache."""
 
     bos_token_id: int | None
+    eos_token_ids: frozenset[int]
 
     @abstractmethod
     def tokenize(self, text: str) -> list[int]:
@@ -63,8 +64,15 @@ class LocalModelBase(ModelBase):
         head = self.head()
         return head, [self.tokenize(t)[: self.context_length - len(head)] for t in texts]
 
+    def ending_tokens(self) -> list[int]:
+        """Tokens after which a text has ended: end of sequence, and a line or paragraph break where
+        the tokeniser has one token for it (a paragraph taken from a page was followed by a break,
+        seldom by the end of the document)."""
+        breaks = [ids[0] for ids in (self.tokenize("\n"), self.tokenize("\n\n")) if len(ids) == 1]
+        return sorted({*self.eos_token_ids, *breaks})
+
     @abstractmethod
-    def token_logprobs(self, texts: Sequence[str]) -> list[np.ndarray]: ...
+    def token_logprobs(self, texts: Sequence[str], *, ending: bool = False) -> list[np.ndarray]: ...
 
     def layout(self, requests: Sequence[ScoreRequest], shared_prefix: str, use_cache: bool) -> ScoreLayout:
         """Tokenise a batch segment by segment and check every row fits the context window."""

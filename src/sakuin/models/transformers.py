@@ -97,7 +97,7 @@ class TransformersModel(LocalModelBase):
         self.bos_token_id = bos if bos is not None and probe[:1] == [bos] else None
         eos = model.generation_config.eos_token_id if model.generation_config else None
         eos_ids = eos if isinstance(eos, list) else [eos]
-        self._eos = {int(i) for i in [*eos_ids, tokenizer.eos_token_id] if i is not None}
+        self.eos_token_ids = frozenset(int(i) for i in [*eos_ids, tokenizer.eos_token_id] if i is not None)
         self._pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
         self._prefix_cache: tuple[tuple[int, ...], Any] | None = None
         self._attends_to_shared_prefix = install(self.model)
@@ -169,7 +169,7 @@ class TransformersModel(LocalModelBase):
                 token = int(torch.multinomial(probs, 1, generator=generator))
             else:
                 token = int(logits.argmax())
-            if token in self._eos:
+            if token in self.eos_token_ids:
                 return
             produced.append(token)
             text = str(self.tokenizer.decode(produced, skip_special_tokens=True))
@@ -369,9 +369,13 @@ class TransformersModel(LocalModelBase):
         return torch.tanh(logits / cap) * cap if cap else logits
 
     @torch.inference_mode()
-    def token_logprobs(self, texts: Sequence[str]) -> list[np.ndarray]:
-        """See :class:`LocalLanguageModel`: padded batches, the normaliser in cache-sized blocks."""
+    def token_logprobs(self, texts: Sequence[str], *, ending: bool = False) -> list[np.ndarray]:
+        """See :class:`LocalLanguageModel`: padded batches, the normaliser in cache-sized blocks.
+
+        The ending is each ending token read at the last position, summed in probability.
+        """
         head, rows = self.text_rows(texts)
+        ends = self.ending_tokens() if ending else []
         result: list[np.ndarray] = [np.empty(0, dtype=np.float32)] * len(rows)
         order = sorted(range(len(rows)), key=lambda i: len(rows[i]))
         for start in range(0, len(order), self.batch_size):
@@ -381,14 +385,21 @@ class TransformersModel(LocalModelBase):
             hidden, _, _ = self._forward(
                 [head + rows[i] for i in batch], None, 0, [0] * len(batch), keep=False
             )
-            which = torch.tensor([n for n, i in enumerate(batch) for _ in rows[i]])
-            where = torch.tensor([len(head) - 1 + j for i in batch for j in range(len(rows[i]))])
-            targets = torch.tensor([t for i in batch for t in rows[i]])
+            # Row i reads position p for target t: its own tokens, then each ending token at its end.
+            reads = [
+                (n, len(head) - 1 + p, t)
+                for n, i in enumerate(batch)
+                for p, t in [*enumerate(rows[i]), *((len(rows[i]), e) for e in ends)]
+            ]
+            which, where, targets = (torch.tensor(column) for column in zip(*reads, strict=True))
             values = self._token_scores(hidden[which, where], targets, exact=True).float().numpy()
-            for i, part in zip(
-                batch, np.split(values, np.cumsum([len(rows[i]) for i in batch])[:-1]), strict=True
-            ):
-                result[i] = part
+            sizes = [len(rows[i]) + len(ends) for i in batch]
+            for i, part in zip(batch, np.split(values, np.cumsum(sizes)[:-1]), strict=True):
+                result[i] = (
+                    part
+                    if not ends
+                    else np.append(part[: -len(ends)], np.logaddexp.reduce(part[-len(ends) :]))
+                )
         return result
 
     # -- hidden states ------------------------------------------------------------------------
