@@ -27,6 +27,7 @@ from sakuin.models.base import Message, ScoreRequest
 from sakuin.models.local import LocalModelBase, ScoreLayout
 from sakuin.models.logprobs import Read, ScoreRow, build_rows, empty_scores
 from sakuin.models.packaged import check_gguf
+from sakuin.models.padding import padded_batches, padded_width
 from sakuin.models.shared_prefix import SharedPrefix, install
 
 
@@ -69,6 +70,7 @@ def compute_dtype(precision: str) -> torch.dtype:
     return torch.bfloat16 if precision == "bfloat16" else torch.float32
 
 
+_PROJECTED_ROWS = 64
 _NORMALISER_ROWS = 16
 
 
@@ -203,11 +205,9 @@ class TransformersModel(LocalModelBase):
         if two_pass:
             firsts = [[cont[:1] for cont in conts] for conts in layout.continuations]
             rows = build_rows(layout.lead, layout.prefixes, firsts)
-        # Similar lengths side by side waste less padding.
-        rows.sort(key=lambda row: len(row.tokens))
         tails = layout if two_pass else None
-        for start in range(0, len(rows), self.batch_size):
-            chunk = rows[start : start + self.batch_size]
+        for batch in self._batches([len(row.tokens) for row in rows]):
+            chunk = [rows[i] for i in batch]
             for read, value in self._score_rows(chunk, behind, len(layout.cached), relative, tails):
                 scores[read.request][read.continuation] = value
         return scores
@@ -225,14 +225,13 @@ class TransformersModel(LocalModelBase):
         if not window or "sliding_attention" not in (getattr(self.model.config, "layer_types", None) or []):
             return True
         longest_item = max(len(layout.lead) + len(prefix) for prefix in layout.prefixes)
-        padded_item = self._padded(longest_item)
+        padded_item = padded_width(longest_item, self._width_step)
         longest_label = max((len(c) for conts in layout.continuations for c in conts), default=0)
         return len(layout.cached) + padded_item + longest_label < int(window)
 
-    def _padded(self, width: int, step: int | None = None) -> int:
-        """``width`` rounded up to a multiple of ``step``, by default the one scoring pads rows to."""
-        step = step or self._width_step
-        return -(-width // step) * step
+    def _batches(self, lengths: Sequence[int]) -> list[list[int]]:
+        """Rows of these lengths grouped into forward passes (see :mod:`sakuin.models.padding`)."""
+        return padded_batches(lengths, max_rows=self.batch_size, step=self._width_step)
 
     def _cache_for(self, tokens: list[int]) -> Any:
         """KV cache of ``tokens``, computed once and kept for the next call with the same prefix."""
@@ -317,7 +316,7 @@ class TransformersModel(LocalModelBase):
         ``extra`` goes to the attention functions (a shared prefix). Returns the hidden states,
         the mask extended by these rows, and the cache when ``keep``.
         """
-        width = self._padded(max(len(row) for row in rows), step)
+        width = padded_width(max(len(row) for row in rows), step or self._width_step)
         ids = torch.full((len(rows), width), self._pad, dtype=torch.long)
         new = torch.zeros((len(rows), width), dtype=torch.long)
         for i, row in enumerate(rows):
@@ -348,15 +347,18 @@ class TransformersModel(LocalModelBase):
         """
         head = self.model.get_output_embeddings()
         if exact:
-            logits = head(states)
             picked = torch.empty(len(ids), dtype=torch.float64)
-            # The normaliser in blocks of rows: a block's float32 copy of its logits stays in the
-            # CPU's cache, where one of all rows times the whole vocabulary would not (3x faster).
-            for start in range(0, len(ids), _NORMALISER_ROWS):
-                rows = slice(start, start + _NORMALISER_ROWS)
-                block = self._capped(logits[rows].float())
-                target = block.gather(1, ids[rows, None])[:, 0]
-                picked[rows] = (target - torch.logsumexp(block, dim=-1)).double()
+            # Projected a few rows at a time, never all positions times the whole vocabulary at
+            # once (a 262k vocabulary makes that gigabytes); the normaliser in smaller blocks still,
+            # whose float32 copy stays in the CPU's cache. 4,096 positions of Gemma 3 270M:
+            # 5.1 s all at once, 3.4 s in blocks of 64.
+            for start in range(0, len(ids), _PROJECTED_ROWS):
+                logits = head(states[start : start + _PROJECTED_ROWS])
+                for offset in range(0, len(logits), _NORMALISER_ROWS):
+                    rows = slice(start + offset, start + offset + _NORMALISER_ROWS)
+                    block = self._capped(logits[offset : offset + _NORMALISER_ROWS].float())
+                    target = block.gather(1, ids[rows, None])[:, 0]
+                    picked[rows] = (target - torch.logsumexp(block, dim=-1)).double()
             return picked
         raw = (states.float() * head.weight[ids].float()).sum(-1)
         if head.bias is not None:
@@ -377,11 +379,9 @@ class TransformersModel(LocalModelBase):
         head, rows = self.text_rows(texts)
         ends = self.ending_tokens() if ending else []
         result: list[np.ndarray] = [np.empty(0, dtype=np.float32)] * len(rows)
-        order = sorted(range(len(rows)), key=lambda i: len(rows[i]))
-        for start in range(0, len(order), self.batch_size):
-            batch = [i for i in order[start : start + self.batch_size] if rows[i]]
-            if not batch:
-                continue
+        filled = [i for i, row in enumerate(rows) if row]
+        for part in self._batches([len(head) + len(rows[i]) for i in filled]):
+            batch = [filled[k] for k in part]
             hidden, _, _ = self._forward(
                 [head + rows[i] for i in batch], None, 0, [0] * len(batch), keep=False
             )
