@@ -7,8 +7,10 @@ truncated text, shuffled words, mojibake). Every scorer ranks good against each 
 
 - the judge (``score`` engine, educational rubric, default model, with its fluency check), the
   same grade without the check, and Ask-LLM (yes/no rubric);
-- the distilled judge: a head trained on the judge's grades of half the documents (token
-  embedding features), evaluated on the other half, with its agreement with the model;
+- the distilled judge: a head trained on the judge's verdicts of ``--distill-train`` documents made
+  the same way from paragraphs outside the sample (token embeddings and text measures), evaluated
+  on every benchmark document, with its agreement with the judge; beside it, the heads it replaced
+  (embeddings only; grades without the fluency check);
 - each heuristic filter (its severity) and all of them together;
 - the combination: documents the heuristics remove rank below all others, the judge orders the rest;
   and a second one: the heuristics' severity ranks, the judge orders documents of equal severity.
@@ -38,6 +40,7 @@ import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -51,9 +54,10 @@ from sakuin.classify.engines import Row
 from sakuin.classify.features import text_features
 from sakuin.config import load_settings
 from sakuin.curate.dedup import NearDuplicates, exact_clusters, shingles
+from sakuin.curate.features import judge_features
 from sakuin.curate.filters import FILTERS, make_filter
 from sakuin.curate.fluency import derive_band, read_fluency
-from sakuin.curate.judge import Judge
+from sakuin.curate.judge import Judge, Judgement
 from sakuin.curate.junk import JUNK
 from sakuin.curate.rubric import TEXT, load_rubric
 from sakuin.curate.synth import SynthOptions, synthesize
@@ -68,6 +72,16 @@ def paragraphs() -> list[str]:
     data = json.loads(DATA.read_text(encoding="utf-8"))
     found = [p["context"].split(" [SEP] ", 1)[-1].strip() for a in data["data"] for p in a["paragraphs"]]
     return list(dict.fromkeys(found))
+
+
+def labelled_documents(sources: Sequence[str], per_kind: int) -> tuple[list[str], list[str]]:
+    """``per_kind`` good paragraphs of ``sources``, then ``per_kind`` junk documents of each kind
+    made from the next ones; each document's kind."""
+    texts, kinds = list(sources[:per_kind]), ["good"] * per_kind
+    for k, (kind, make) in enumerate(JUNK.items(), start=1):
+        texts += [make(s, random.Random(i)) for i, s in enumerate(sources[per_kind * k : per_kind * (k + 1)])]
+        kinds += [kind] * per_kind
+    return texts, kinds
 
 
 def english_paragraphs() -> list[str]:
@@ -173,25 +187,41 @@ def fluency_bands(model: Any, prose: dict[str, tuple[str, list[str]]], quantile:
 
 
 def distilled(
-    model: Any, judge: Judge, texts: list[str], kinds: list[str], probabilities: np.ndarray
+    model: Any, judge: Judge, texts: list[str], kinds: list[str], judged: Judgement, train_texts: list[str]
 ) -> dict[str, Any]:
-    """Train the head on the model's grades of half the documents; AUC and agreement on the rest."""
-    order = np.random.default_rng(0).permutation(len(texts))
-    train, test = order[: len(texts) // 2], order[len(texts) // 2 :]
-    teacher = CachedTeacher(judge, texts, probabilities)
-    engine = DistillEngine(teacher, text_features(model, "embeddings"), sample_size=len(train), held_out=0.0)
-    engine.fit([{TEXT: judge.rubric.clip(texts[i])} for i in train])
-    rows = [{TEXT: judge.rubric.clip(t)} for t in texts]
-    head, seconds = timed(lambda: engine.head_probabilities(rows))
-    quality = judge.rubric.quality(head)
-    agreement = float((head[test].argmax(1) == probabilities[test].argmax(1)).mean())
-    test_kinds = [kinds[i] for i in test]
-    return {
-        "auc_held_out": per_kind(quality[test], test_kinds),
-        "agreement_with_model_held_out": round(agreement, 4),
-        "docs_per_s": round(len(texts) / seconds),
-        "trained_on": len(train),
+    """Heads trained on the judge's verdicts of ``train_texts`` (documents made the same way from
+    paragraphs outside the sample), evaluated on every benchmark document, none of them seen.
+
+    The judge's default head (its whole verdict; token embeddings and text measures) beside the
+    two it replaced: embeddings alone, and embeddings learning the grades without the fluency check.
+    """
+    taught, seconds = timed(lambda: judge.judge(train_texts))
+    lowest = judge.rubric.lowest_grade
+    variants = {
+        "verdicts, embeddings + text measures (the default)": (
+            taught.verdicts(lowest),
+            judge_features(model, "embeddings"),
+        ),
+        "verdicts, embeddings only": (taught.verdicts(lowest), text_features(model, "embeddings")),
+        "grades only, embeddings only (before)": (taught.probabilities, text_features(model, "embeddings")),
     }
+    rows = [{TEXT: judge.rubric.clip(t)} for t in texts]
+    found: dict[str, Any] = {"teacher_docs_per_s": round(len(train_texts) / seconds, 2)}
+    for name, (labels, features) in variants.items():
+        engine = DistillEngine(
+            CachedTeacher(judge, train_texts, labels), features, sample_size=len(train_texts)
+        )
+        report = engine.fit([{TEXT: judge.rubric.clip(t)} for t in train_texts])
+        head, seconds = timed(partial(engine.head_probabilities, rows))
+        target = judged.verdicts(lowest) if name.startswith("verdicts") else judged.probabilities
+        found[name] = {
+            "auc": per_kind(judge.rubric.quality(head), kinds),
+            "agreement_with_judge": round(float((head.argmax(1) == target.argmax(1)).mean()), 4),
+            "agreement_held_out_of_training": round(report.agreement, 4),
+            "docs_per_s": round(len(texts) / seconds),
+            "trained_on": report.trained_on,
+        }
+    return found
 
 
 def plant_near_copies(
@@ -327,6 +357,12 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--good", type=int, default=24, help="good paragraphs, and junk documents per kind")
+    parser.add_argument(
+        "--distill-train",
+        type=int,
+        default=448,
+        help="documents made the same way from paragraphs outside the sample, graded to train the heads",
+    )
     parser.add_argument("--rewrites", type=int, default=6)
     parser.add_argument("--rewrite-tokens", type=int, default=96)
     parser.add_argument("--dedup-docs", type=int, default=600)
@@ -366,11 +402,11 @@ def main() -> None:
         entry = {model.name: {lang: {k: band[k] for k in keys} for lang, band in bands.items()}}
         print(yaml.safe_dump(entry, allow_unicode=True, sort_keys=False))
         return
-    texts, kinds = chosen[: args.good], ["good"] * args.good
-    for k, (kind, make) in enumerate(JUNK.items(), start=1):
-        sources = chosen[args.good * k : args.good * (k + 1)]
-        texts += [make(s, random.Random(i)) for i, s in enumerate(sources)]
-        kinds += [kind] * args.good
+    texts, kinds = labelled_documents(chosen, args.good)
+    outside = [p for p in every if p not in set(chosen)]
+    train_texts, _ = labelled_documents(
+        rng.sample(outside, args.distill_train), args.distill_train // (len(JUNK) + 1)
+    )
     results: dict[str, Any] = {"documents": len(texts), "good": args.good, "junk_per_kind": args.good}
     results["heuristics"], worst = heuristics(texts, kinds)
     results["dedup"] = dedup_rows(every, english_paragraphs(), args.dedup_docs)
@@ -400,7 +436,7 @@ def main() -> None:
         "auc": per_kind(ranked, kinds),
         "rule": "heuristic severity ranks, the judge orders documents of equal severity",
     }
-    results["distilled_judge"] = distilled(model, judge, texts, kinds, judged.probabilities)
+    results["distilled_judge"] = distilled(model, judge, texts, kinds, judged, train_texts)
     print("distilled", json.dumps(results["distilled_judge"]))
     if not args.no_ask_llm:
         results["ask_llm"], _, _ = judge_rows(model, texts, kinds, "ask_llm")
@@ -428,8 +464,9 @@ def main() -> None:
     ]:
         if row:
             table.append((name, *(f"{row['auc'][k]:.3f}" for k in ("all", *JUNK))))
-    held = results["distilled_judge"]["auc_held_out"]
-    table.append(("distilled (held out)", *(f"{held[k]:.3f}" for k in ("all", *JUNK))))
+    for name, row in results["distilled_judge"].items():
+        if isinstance(row, dict):
+            table.append((f"distilled, {name}", *(f"{row['auc'][k]:.3f}" for k in ("all", *JUNK))))
     for row in table:
         print(" | ".join(f"{c:>14}" for c in row))
     print(f"wrote {RESULTS}")

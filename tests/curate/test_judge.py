@@ -51,7 +51,8 @@ def test_the_fluency_check_zeroes_repetition_and_word_salad_but_passes_prose(gem
     assert (result.quality[n:] == 0).all()
     fields = result.fields(n, load_rubric("educational").grade_names, "quality")
     assert fields["quality"] == 0 and fields["quality_fluency"]["unnatural"] == result.unnatural[n]
-    assert sum(fields["quality_grades"].values()) == pytest.approx(1.0, abs=1e-6)  # the grades are kept
+    grades = fields["quality_grades"]  # the grades are kept, each rounded to 6 decimals
+    assert sum(grades.values()) == pytest.approx(1.0, abs=len(grades) * 5e-7)
 
     plain = Judge.build(gemma_hf, load_rubric("educational"), fluency=False)
     without = plain.judge([*GOOD, *repeated])
@@ -78,3 +79,30 @@ def test_the_fluency_check_zeroes_text_cut_off_but_not_a_text_the_judge_clipped(
     clipped = clipping.judge(GOOD)
     assert [f.ending if f else "unmeasured" for f in clipped.fluency] == [None] * n
     assert not any(reason and "cut off" in reason for reason in clipped.unnatural)
+
+
+def test_the_distilled_judge_learns_the_whole_verdict_and_sees_what_a_bag_of_words_cannot(gemma_hf) -> None:  # type: ignore[no-untyped-def]
+    """Its teacher is the score judge with its fluency check, so a paragraph said over and over is
+    taught as the lowest grade; and its features see repetition, which a bag of token embeddings,
+    the same for one copy and three, does not. Texts it has never seen are ranked by the head alone."""
+    from sakuin.classify import EngineOptions
+    from sakuin.curate.judge import ORIGINAL, VerdictTeacher
+
+    rubric = load_rubric("educational")
+    judge = Judge.build(gemma_hf, rubric, EngineOptions("distill", calibrate=False, sample=16, margin=0.0))
+    teacher = judge.engine.teacher  # type: ignore[attr-defined]
+    assert isinstance(teacher, VerdictTeacher) and teacher.judge.bands is not None
+    again = [JUNK["repeated"](text * 3, random.Random(i)) for i, text in enumerate(GOOD)]
+    taught = teacher.predict([{"text": rubric.clip(t), ORIGINAL: t} for t in [*GOOD, *again]])
+    n = len(GOOD)
+    assert np.allclose(taught[n:], np.eye(len(rubric.grades))[rubric.lowest_grade])
+    assert np.allclose(taught[:n], teacher.judge.judge(GOOD).probabilities)
+
+    more = [JUNK["repeated"](text * 3, random.Random(10 + i)) for i, text in enumerate(GOOD)]
+    report = judge.fit([*GOOD, *again, *GOOD, *more])
+    assert report.sample == 16
+    unseen_good = [f"{text} {text[: len(text) // 3]}。" for text in GOOD[:2]] + [GOOD[2] + " It is long."]
+    unseen_again = [JUNK["repeated"](text * 3, random.Random(99)) for text in GOOD[:3]]
+    quality = judge.judge([*unseen_good, *unseen_again]).quality
+    assert judge.engine.fallbacks == 0  # type: ignore[attr-defined]  # margin 0: the head alone
+    assert quality[3:].max() < quality[:3].min(), quality

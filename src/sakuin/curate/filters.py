@@ -153,7 +153,7 @@ class GopherQuality(Filter):
         ]
 
 
-def _duplicate_share(items: list[str]) -> tuple[float, float]:
+def duplicate_share(items: list[str]) -> tuple[float, float]:
     """Share of items that repeat an earlier one, by count and by characters."""
     seen: set[str] = set()
     repeated = repeated_chars = 0
@@ -208,8 +208,8 @@ class Repetition(Filter):
         found = words(text)
         scale = self.japanese_ngram_scale if is_japanese(text) else 1
         enough = len(found) >= self.min_words_for_top_ngrams
-        dup_lines, dup_line_chars = _duplicate_share(lines(text))
-        dup_paragraphs, dup_paragraph_chars = _duplicate_share(paragraphs(text))
+        dup_lines, dup_line_chars = duplicate_share(lines(text))
+        dup_paragraphs, dup_paragraph_chars = duplicate_share(paragraphs(text))
         values = {
             "dup_lines": dup_lines,
             "dup_line_chars": dup_line_chars,

@@ -63,6 +63,11 @@ class Rubric:
     def grade_names(self) -> list[str]:
         return [g.name for g in self.grades]
 
+    @property
+    def lowest_grade(self) -> int:
+        """Index of the grade worth least: where a text the judge zeroes puts all its probability."""
+        return min(range(len(self.grades)), key=lambda i: self.grades[i].value)
+
     def task(self) -> Task:
         """The classification task the ``score`` engine runs: one label per grade."""
         labels = tuple(

@@ -380,8 +380,8 @@ class TransformersModel(LocalModelBase):
         ends = self.ending_tokens() if ending else []
         result: list[np.ndarray] = [np.empty(0, dtype=np.float32)] * len(rows)
         filled = [i for i, row in enumerate(rows) if row]
-        for part in self._batches([len(head) + len(rows[i]) for i in filled]):
-            batch = [filled[k] for k in part]
+        for indices in self._batches([len(head) + len(rows[i]) for i in filled]):
+            batch = [filled[k] for k in indices]
             hidden, _, _ = self._forward(
                 [head + rows[i] for i in batch], None, 0, [0] * len(batch), keep=False
             )
