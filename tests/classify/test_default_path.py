@@ -171,7 +171,9 @@ def test_labels_on_one_row_are_read_in_one_forward_per_batch(gemma_hf: Transform
         cached = engine.log_likelihoods(rows)
     finally:
         hook.remove()
-    assert calls == [8, 1]  # batches of gemma_hf.batch_size rows, one forward each
+    # every item's row runs once, in passes of at most gemma_hf.batch_size rows, and no second
+    # pass follows for the two-token label's tail
+    assert sum(calls) == len(rows) and max(calls) <= gemma_hf.batch_size, calls
     reference = engine.log_likelihoods(rows, use_cache=False)
     assert np.allclose(cached, reference, atol=1e-3)
 

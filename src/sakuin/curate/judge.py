@@ -54,9 +54,8 @@ class Judgement:
         """The grade probabilities with a text found unnatural put wholly on grade ``lowest``:
         the judge's whole verdict as grades, what a distilled judge learns from."""
         probabilities = self.probabilities.copy()
-        probabilities[[i for i, why in enumerate(self.unnatural) if why]] = np.eye(probabilities.shape[1])[
-            lowest
-        ]
+        zeroed = [i for i, why in enumerate(self.unnatural) if why]
+        probabilities[zeroed] = np.eye(probabilities.shape[1])[lowest]
         return probabilities
 
     def grades(self, i: int, names: Sequence[str]) -> dict[str, float]:
