@@ -202,14 +202,13 @@ def distilled(
     """
     taught, seconds = timed(lambda: judge.judge(train_texts))
     lowest = judge.rubric.lowest_grade
+    verdicts, embeddings = taught.verdicts(lowest), text_features(model, "embeddings")
     variants = {
-        "verdicts, embeddings + text measures (the default)": (
-            taught.verdicts(lowest),
-            judge_features(model, "embeddings"),
-        ),
-        "verdicts, embeddings only": (taught.verdicts(lowest), text_features(model, "embeddings")),
-        "grades only, embeddings only (before)": (taught.probabilities, text_features(model, "embeddings")),
+        "verdicts, embeddings + text measures (the default)": (verdicts, judge_features(model, "embeddings")),
+        "verdicts, embeddings only": (verdicts, embeddings),
+        "grades only, embeddings only (before)": (taught.probabilities, embeddings),
     }
+    targets = {True: judged.verdicts(lowest), False: judged.probabilities}  # what each head imitates
     rows = [{TEXT: judge.rubric.clip(t)} for t in texts]
     found: dict[str, Any] = {"teacher_docs_per_s": round(len(train_texts) / seconds, 2)}
     for name, (labels, features) in variants.items():
@@ -218,7 +217,7 @@ def distilled(
         )
         report = engine.fit([{TEXT: judge.rubric.clip(t)} for t in train_texts])
         head, seconds = timed(partial(engine.head_probabilities, rows), repeats=5)
-        target = judged.verdicts(lowest) if name.startswith("verdicts") else judged.probabilities
+        target = targets[name.startswith("verdicts")]
         found[name] = {
             "auc": per_kind(judge.rubric.quality(head), kinds),
             "agreement_with_judge": round(float((head.argmax(1) == target.argmax(1)).mean()), 4),

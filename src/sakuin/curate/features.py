@@ -6,9 +6,9 @@ line comes back, so a head on it alone could not learn what the judge's fluency 
 words). The measures added here are those of the heuristic filters that need no word
 segmentation (MeCab would cost more than the rest of the head together): shares of repeated
 lines and paragraphs, of lines that end like a sentence, symbols, digits, URLs, boilerplate,
-Japanese characters, hiragana and mojibake, and the length; and how far zlib compresses the text,
-which sees a sentence said over and over on one line, where no line repeats. They are features, not rules: the
-head learns from the judge how much each matters.
+Japanese characters, hiragana and mojibake, and the length; and how far zlib compresses the
+text, which sees a sentence said over and over on one line, where no line repeats. They are
+features, not rules: the head learns from the judge how much each matters.
 """
 
 from __future__ import annotations

@@ -29,7 +29,7 @@ def padded_batches(
     the padded tokens plus ``overhead`` per batch add up to the least."""
     order = sorted(range(len(lengths)), key=lambda i: lengths[i])
     widths = [padded_width(lengths[i], step) for i in order]
-    best = [0] + [0] * len(order)  # best[j]: least cost of the first j sorted rows
+    best = [0] * (len(order) + 1)  # best[j]: least cost of the first j sorted rows
     cut = [0] * (len(order) + 1)
     for j in range(1, len(order) + 1):
         candidates = range(max(0, j - max_rows), j)
