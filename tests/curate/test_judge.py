@@ -101,7 +101,11 @@ def test_the_distilled_judge_learns_the_whole_verdict_and_sees_what_a_bag_of_wor
     more = [JUNK["repeated"](text * 3, random.Random(10 + i)) for i, text in enumerate(GOOD)]
     report = judge.fit([*GOOD, *again, *GOOD, *more])
     assert report.sample == 16
-    unseen_good = [f"{text} {text[: len(text) // 3]}。" for text in GOOD[:2]] + [GOOD[2] + " It is long."]
+    unseen_good = [
+        "富士山は静岡県と山梨県にまたがる活火山で、標高は三千七百七十六メートルである。",
+        "鉄は湿った空気の中で酸素と結びつき、さびと呼ばれる酸化物になる。",
+        "The heart pumps blood through the body. It beats about seventy times a minute at rest.",
+    ]
     unseen_again = [JUNK["repeated"](text * 3, random.Random(99)) for text in GOOD[:3]]
     quality = judge.judge([*unseen_good, *unseen_again]).quality
     assert judge.engine.fallbacks == 0  # type: ignore[attr-defined]  # margin 0: the head alone
