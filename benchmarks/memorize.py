@@ -44,7 +44,7 @@ from sakuin.memorize.facts import Fact
 from sakuin.memorize.fictional import fictional_facts
 from sakuin.memorize.forgetting import REMEDIES, GeneralProbe, forgetting, load_jsquad_paragraphs
 from sakuin.memorize.merge import METHODS, merge_adapters
-from sakuin.memorize.options import TrainConfig
+from sakuin.memorize.options import REPLAY_LOSSES, ReplayLoss, TrainConfig
 from sakuin.memorize.paraphrase import candidates
 from sakuin.memorize.probes import Probe, build_probes, run_probes
 from sakuin.memorize.sweep import choice_accuracy, load_jcommonsenseqa, sweep, weight_curve
@@ -59,11 +59,14 @@ JSQUAD = JGLUE / "jsquad-valid-v1.3.json"
 USER = "bench"
 
 
-def train_config(args: argparse.Namespace, replay_ratio: float = 0.0) -> TrainConfig:
+def train_config(
+    args: argparse.Namespace, replay_ratio: float = 0.0, replay_loss: ReplayLoss | None = None
+) -> TrainConfig:
     """The training options every part shares, from the command line."""
     return TrainConfig(
-        seed=args.seed, batch_size=args.batch, learning_rate=args.lr, replay_ratio=replay_ratio
-    )
+        seed=args.seed, batch_size=args.batch, learning_rate=args.lr, replay_ratio=replay_ratio,
+        replay_loss=replay_loss or args.replay_loss,
+    )  # fmt: skip
 
 
 def stated(fact: Fact) -> str:
@@ -134,7 +137,7 @@ def forgetting_part(settings: Settings, args: argparse.Namespace, general: list[
     both = fictional_facts(2 * args.forget_facts, seed=args.seed + 2)
     probe = GeneralProbe(load_jsquad_paragraphs(JSQUAD, 0, args.general_texts), general)
     replay = general_replay(args)
-    config = train_config(args, args.replay_ratio)
+    config = train_config(args, args.replay_ratio, "text")  # its remedies replay the first set's facts
     return forgetting(
         base_model(settings).directory, both[0::2], both[1::2], paraphrases=args.forget_paraphrases,
         config=config, general=probe, general_replay=replay, remedies=args.remedies.split(","),
@@ -142,29 +145,42 @@ def forgetting_part(settings: Settings, args: argparse.Namespace, general: list[
     )  # fmt: skip
 
 
+def curve_label(rows: list[dict[str, Any]]) -> str:
+    """How a weight curve's point was trained, as its legend says it."""
+    first = rows[0]
+    how = (
+        f"replay {first['replay_loss']} {first['replay_ratio']:g}"
+        if first.get("replay_ratio")
+        else "no replay"
+    )
+    return f"N = {first['paraphrases']}, {how}"
+
+
 def plot_trade(results: dict[str, Any], path: Path) -> None:
-    """Recall against JCommonsenseQA accuracy: the update used at each weight, and replay."""
+    """Recall against JCommonsenseQA accuracy: each trained update used at each weight, and replay."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    figure, axis = plt.subplots(figsize=(6, 4.5))
-    rows = results["weights"]
-    general, recall = [r["general_accuracy"] for r in rows], [r["accuracy"] for r in rows]
-    trained = " (trained with replay)" if rows[0].get("replay_ratio") else ""
-    axis.plot(general, recall, "o-", label=f"update{trained} x weight")
-    for row, x, y in zip(rows, general, recall, strict=True):
-        axis.annotate(f"{row['weight']:g}", (x, y), textcoords="offset points", xytext=(4, 4))
+    figure, axis = plt.subplots(figsize=(6.5, 4.8))
+    curves = results.get("weight_curves") or {curve_label(results["weights"]): results["weights"]}
+    for label, rows in curves.items():
+        general, recall = [r["general_accuracy"] for r in rows], [r["accuracy"] for r in rows]
+        axis.plot(general, recall, "o-", label=f"{label}: update x weight")
+        for row, x, y in zip(rows, general, recall, strict=True):
+            axis.annotate(f"{row['weight']:g}", (x, y), textcoords="offset points", xytext=(4, 4))
     for row in results.get("replay", []):
         label = f"replay ratio {row['replay_ratio']:g}"
         axis.plot([row["general_accuracy"]], [row["accuracy"]], "*", markersize=12, label=label)
     if results.get("base_general_accuracy") is not None:
-        axis.axvline(results["base_general_accuracy"], color="grey", linestyle=":", label="base model")
+        base = results["base_general_accuracy"]
+        axis.axvline(base, color="grey", linestyle=":", label="base model")
+        axis.axvspan(base - 0.02, base, color="grey", alpha=0.12, label="within 2 points of the base")
     axis.set_xlabel("JCommonsenseQA accuracy")
     axis.set_ylabel("held-out-form recall (score)")
-    axis.set_title(f"N = {rows[0]['paraphrases']} diverse restatements: recall against forgetting")
-    axis.legend(fontsize=8)
+    axis.set_title("Recall against forgetting: a trained update used at a weight")
+    axis.legend(fontsize=7)
     figure.tight_layout()
     figure.savefig(path, dpi=120)
 
@@ -253,6 +269,10 @@ def main() -> None:
     parser.add_argument("--forget-paraphrases", type=int, default=10)
     parser.add_argument("--replay-ratio", type=float, default=0.5, help="replay texts per training text")
     parser.add_argument(
+        "--replay-loss", choices=REPLAY_LOSSES, default="base",
+        help="what replayed general text teaches (the forgetting part always replays text)",
+    )  # fmt: skip
+    parser.add_argument(
         "--replay-paraphrases", type=int, default=100, help="N of the diverse point the replay part repeats"
     )
     parser.add_argument(
@@ -324,6 +344,9 @@ def main() -> None:
             replay=general_replay(args) if replayed else (),
             on_point=lambda row: print("weight", json.dumps(row), flush=True),
         )  # fmt: skip
+        results.setdefault("weight_curves", {})[curve_label(results["weights"])] = results["weights"]
+        if results.get("base_general_accuracy") is None and general:
+            results["base_general_accuracy"] = choice_accuracy(base_language_model(settings), general)
         save()
         plot_trade(results, args.out.with_name(args.out.stem + "-trade.png"))
     if "merge" in parts:

@@ -3,6 +3,7 @@ both sets' documents, and the forgetting measurement runs every stage and remedy
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -46,6 +47,12 @@ def test_an_adapter_on_top_knows_both_sets_and_governs_by_both(
             tiny_settings, kb, FACTS[2:], "x", "alice", lesson=lesson, config=QUICK,
             on_top_of="first", replay_previous=True, progress=False,
         )  # fmt: skip
+    with pytest.raises(AdapterError, match=r"base model does not know.*--replay-loss text"):
+        teach(
+            tiny_settings, kb, FACTS[2:], "x", "alice", lesson=lesson,
+            config=replace(replaying, replay_loss="base"), on_top_of="first", replay_previous=True,
+            progress=False,
+        )  # fmt: skip
     teach(
         tiny_settings, kb, FACTS[2:], "both", "alice", lesson=lesson, config=replaying,
         on_top_of="first", replay_previous=True, progress=False,
@@ -76,3 +83,8 @@ def test_forgetting_is_measured_at_every_stage_and_remedy(tiny_base: Path) -> No
     for row in rows:
         assert 0 <= row["recall_first"] <= 1 and 0 <= row["recall_second"] <= 1 and row["perplexity"] > 1
     assert len({r["perplexity"] for r in rows}) > 1  # training moved the model
+    with pytest.raises(ValueError, match="replayed as text"):  # the base model does not know set 1
+        forgetting(
+            tiny_base, FACTS[:2], FACTS[2:], paraphrases=2, config=replace(config, replay_loss="base"),
+            general=general, remedies=["facts"],
+        )  # fmt: skip

@@ -86,7 +86,9 @@ def test_the_sweep_command_runs_the_chosen_arms_with_replay_and_refuses_bad_list
     assert done.returncode == 0, done.stderr
     (row,) = json.loads(done.stdout)
     assert (row["arm"], row["paraphrases"], row["steps"], row["replay_ratio"]) == ("diverse", 2, 3, 0.5)
+    assert row["replay_loss"] == "base"  # general text is replayed as the base model's predictions
     for options, problem in (
+        (("--replay-loss", "kl"), "use text or base"),
         (("--arms", "sideways"), "use diverse, repeated or both"),
         (("--paraphrases", "1,ten"), "'1,ten' is not a comma-separated list of whole numbers"),
         (("--paraphrases", "0"), "every N must be at least 1"),

@@ -6,7 +6,9 @@ import os
 import signal
 import subprocess
 import time
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 import torch
@@ -147,3 +149,43 @@ def test_the_trained_adapter_comes_back_on_the_float32_base_whatever_the_trainin
     assert any(name.endswith("lora_B.weight") and w.abs().sum() > 0 for name, w in lora.items())
     cpu_does_bfloat16 = torch.ops.mkldnn._is_mkldnn_bf16_supported()
     assert training_dtype("cpu") == (torch.bfloat16 if cpu_does_bfloat16 else torch.float32)
+
+
+def _drift(model: torch.nn.Module, base: torch.nn.Module, tokenizer: Any, texts: list[str]) -> float:
+    """Mean KL divergence per token of ``model``'s next-token distribution from ``base``'s on ``texts``."""
+    total = 0.0
+    with torch.no_grad():
+        for text in texts:
+            ids = tokenizer(text, return_tensors="pt").input_ids
+            reference = torch.log_softmax(base(input_ids=ids).logits[0].float(), dim=-1)
+            adapted = torch.log_softmax(model(input_ids=ids).logits[0].float(), dim=-1)
+            total += float((reference.exp() * (reference - adapted)).sum(-1).mean())
+    return total / len(texts)
+
+
+@pytest.mark.slow
+def test_replaying_the_base_models_predictions_keeps_them_on_general_text(
+    gemma_gguf: Path, models_dir: Path, tmp_path: Path
+) -> None:
+    """``replay_loss="base"`` learns the facts while holding the model to the base's predictions
+    on the replayed text, where without replay it drifts from them. The first step's loss is the
+    plain one: the adapter starts at zero, so the adapted model is the base and the divergence nil."""
+    base_dir = convert_gguf(gemma_gguf, models_dir)
+    texts = [t.text for t in training_texts(FACTS, 2)]
+    general = [
+        "川は古い水車小屋のそばを流れ、やがて海に注ぐ。冬になると町は静かになり、市場は遅く開く。",
+        "The river runs past the old mill and on to the sea; in winter the market opens late.",
+    ]
+    config = TrainConfig(rank=8, alpha=16, learning_rate=3e-3, batch_size=6, epochs=2, max_tokens=40)
+    runs = {
+        name: train_lora(base_dir, texts, cfg, tmp_path / name, replay=replay, progress=False)
+        for name, cfg, replay in (
+            ("none", config, []),
+            ("base", replace(config, replay_ratio=1.0, replay_loss="base"), general),
+        )
+    }
+    base, tokenizer = load_base(base_dir, "cpu")
+    drift = {name: _drift(run.model, base, tokenizer, general) for name, run in runs.items()}
+    assert drift["base"] < 0.5 * drift["none"], drift  # measured: under half at ratio 1, 0.58 at 0.5
+    assert runs["base"].losses[0] == pytest.approx(runs["none"].losses[0], rel=1e-3)
+    assert runs["base"].losses[1] < runs["base"].losses[0]

@@ -16,7 +16,7 @@ from typer.core import TyperGroup
 
 from sakuin.knowledge.workspace import KnowledgeBase
 from sakuin.memorize.facts import load_facts, write_facts
-from sakuin.memorize.options import ARMS, DEFAULT_TARGETS, TrainConfig
+from sakuin.memorize.options import ARMS, DEFAULT_TARGETS, REPLAY_LOSSES, ReplayLoss, TrainConfig
 from sakuin.models import LanguageModel
 from sakuin.terminal import err, out, settings_of
 
@@ -29,6 +29,23 @@ ReplayFile = Annotated[
 ReplayRatio = Annotated[
     float, typer.Option(min=0.0, max=1.0, help="Replay texts added per training text of a batch.")
 ]
+ReplayLossOption = Annotated[
+    str | None,
+    typer.Option(
+        "--replay-loss",
+        help="What replayed text teaches: base = the base model's predictions on it (KL divergence; "
+        "keeps general ability at less cost to recall; the default), text = the text itself "
+        "(the default with --replay-previous, whose facts the base model does not know).",
+    ),
+]
+
+
+def _replay_loss(value: str | None, *, replay_previous: bool = False) -> ReplayLoss:
+    if value is None:
+        return "text" if replay_previous else "base"
+    if value not in REPLAY_LOSSES:
+        raise typer.BadParameter(f"use {' or '.join(REPLAY_LOSSES)}", param_hint="--replay-loss")
+    return value
 
 
 def _replay_texts(path: Path | None) -> list[str]:
@@ -105,6 +122,7 @@ def train_command(
     seed: Annotated[int, typer.Option()] = 0,
     replay: ReplayFile = None,
     replay_ratio: ReplayRatio = 0.25,
+    replay_loss: ReplayLossOption = None,
     on_top_of: Annotated[
         str | None, typer.Option(help="Start from this adapter: the new one knows both fact sets.")
     ] = None,
@@ -132,6 +150,7 @@ def train_command(
         batch_size=batch,
         seed=seed,
         replay_ratio=replay_ratio if replay or replay_previous else 0.0,
+        replay_loss=_replay_loss(replay_loss, replay_previous=replay_previous),
         checkpoint_every=checkpoint_every,
     )
     general = _replay_texts(replay)
@@ -213,6 +232,7 @@ def sweep_command(
     seed: Annotated[int, typer.Option()] = 0,
     replay: ReplayFile = None,
     replay_ratio: ReplayRatio = 0.25,
+    replay_loss: ReplayLossOption = None,
     generate: Annotated[bool, typer.Option(help="Also probe by greedy generation.")] = False,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
@@ -233,7 +253,11 @@ def sweep_command(
     _threads(ctx)
     general = _replay_texts(replay)
     config = TrainConfig(
-        batch_size=batch, learning_rate=lr, seed=seed, replay_ratio=replay_ratio if general else 0.0
+        batch_size=batch,
+        learning_rate=lr,
+        seed=seed,
+        replay_ratio=replay_ratio if general else 0.0,
+        replay_loss=_replay_loss(replay_loss),
     )
     rows = sweep(
         base_model(settings_of(ctx)).directory, load_facts(facts), counts, arms=chosen_arms,  # type: ignore[arg-type]

@@ -100,6 +100,8 @@ def forgetting(
     """One row per stage: base, A (first set), then A + second set under each remedy."""
     if config.replay_ratio <= 0 and any(r != "none" for r in remedies):
         raise ValueError("a remedy replays text: give the config a replay_ratio above 0.")
+    if config.replay_loss == "base" and {"facts", "both"} & set(remedies):
+        raise ValueError("the first set's restatements are replayed as text: use replay_loss='text'.")
     probes = {"first": build_probes(first), "second": build_probes(second)}
     first_texts = [t.text for t in training_texts(first, paraphrases, seed=config.seed)]
     second_texts = [t.text for t in training_texts(second, paraphrases, seed=config.seed)]

@@ -71,6 +71,11 @@ def teach(
     if replay_previous:
         if not earlier:
             raise AdapterError("--replay-previous replays the adapter named by --on-top-of; name one.")
+        if config.replay_loss == "base":
+            raise AdapterError(
+                "--replay-previous replays the earlier facts, which the base model does not know: "
+                "its predictions would teach them away; use --replay-loss text."
+            )
         replay = [*replay, *(t.text for t in training_texts(earlier, lesson.paraphrases, seed=config.seed))]
     if replay and config.replay_ratio <= 0:
         raise AdapterError("replay text was given with a replay ratio of 0; set a ratio above 0.")

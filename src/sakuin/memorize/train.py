@@ -37,6 +37,7 @@ from transformers import AutoModelForCausalLM, AutoTokenizer, PreTrainedTokenize
 from sakuin.errors import SakuinError
 from sakuin.memorize.adapters import write_failure
 from sakuin.memorize.options import TrainConfig
+from sakuin.models.transformers import final_softcap
 
 CHECKPOINT = "checkpoint.pt"
 
@@ -107,17 +108,60 @@ def _run_key(
     return digest.hexdigest()
 
 
-def _batch_texts(step: int, texts: Sequence[str], replay: Sequence[str], config: TrainConfig) -> list[str]:
-    """The texts of global ``step``: the seed's permutation of its epoch, plus seeded replay text."""
+def _batch_texts(
+    step: int, texts: Sequence[str], replay: Sequence[str], config: TrainConfig
+) -> tuple[list[str], list[str]]:
+    """The texts of global ``step`` (the seed's permutation of its epoch) and its seeded replay texts."""
     per_epoch = math.ceil(len(texts) / config.batch_size)
     epoch, within = divmod(step, per_epoch)
     order = torch.randperm(len(texts), generator=torch.Generator().manual_seed(config.seed * 7919 + epoch))
     chosen = [texts[int(i)] for i in order[within * config.batch_size : (within + 1) * config.batch_size]]
+    replayed: list[str] = []
     if replay and config.replay_ratio > 0:
         rng = random.Random(f"{config.seed}-replay-{step}")
         count = max(1, round(len(chosen) * config.replay_ratio))
-        chosen += [rng.choice(replay) for _ in range(count)]
-    return chosen
+        replayed = [rng.choice(replay) for _ in range(count)]
+    return chosen, replayed
+
+
+def _step_loss(
+    model: PeftModel,
+    tokenizer: PreTrainedTokenizerBase,
+    step_texts: tuple[list[str], list[str]],
+    config: TrainConfig,
+    device: str,
+) -> torch.Tensor:
+    """The loss of one step: language modelling on the texts, and on replayed text either the same
+    (``replay_loss="text"``) or the KL divergence from the base model's predictions there
+    (``"base"``; the adapter switched off gives them, so no second model is held)."""
+    texts, replayed = step_texts
+    modelled = texts + replayed if config.replay_loss == "text" else texts
+    batch = _encode(tokenizer, modelled, config.max_tokens, device)
+    follows = batch["attention_mask"][:, 1:].bool()  # positions whose next token is text
+    logits = _projected(model, batch, torch.nn.functional.pad(follows, (0, 1)))
+    loss = torch.nn.functional.cross_entropy(logits.float(), batch["input_ids"][:, 1:][follows])
+    if config.replay_loss == "base" and replayed:
+        loss = loss + _divergence_from_base(model, _encode(tokenizer, replayed, config.max_tokens, device))
+    return loss
+
+
+def _divergence_from_base(model: PeftModel, batch: dict[str, Any]) -> torch.Tensor:
+    """Mean KL divergence per token of the adapted model's next-token distribution from the base's."""
+    positions = batch["attention_mask"].bool()
+    with torch.no_grad(), model.disable_adapter():
+        reference = torch.log_softmax(_projected(model, batch, positions).float(), dim=-1)
+    adapted = torch.log_softmax(_projected(model, batch, positions).float(), dim=-1)
+    return torch.nn.functional.kl_div(adapted, reference, log_target=True, reduction="batchmean")
+
+
+def _projected(model: PeftModel, batch: dict[str, Any], positions: torch.Tensor) -> torch.Tensor:
+    """Logits at ``positions`` only: with a 262k vocabulary the output projection costs as much as
+    the layers, so padding and positions nothing is learnt from are never projected."""
+    causal: Any = model.get_base_model()
+    hidden = causal.get_decoder()(
+        input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]
+    ).last_hidden_state
+    return final_softcap(causal.config, causal.get_output_embeddings()(hidden[positions]))
 
 
 def _encode(tokenizer: PreTrainedTokenizerBase, texts: list[str], limit: int, device: str) -> dict[str, Any]:
@@ -181,7 +225,8 @@ def train_lora(
 
     ``init`` starts from an earlier adapter's LoRA weights (peft's saved keys), so a second fact
     set is learnt on top of a first; ``replay`` texts (general text, or the first set's
-    restatements) are mixed into every batch at ``config.replay_ratio`` against forgetting.
+    restatements) are mixed into every batch at ``config.replay_ratio`` against forgetting, learnt
+    as text or, with ``config.replay_loss="base"``, as the base model's predictions there.
     """
     if not texts:
         raise TrainingError("no training texts; the fact set produced nothing to train on.")
@@ -233,11 +278,8 @@ def train_lora(
         task = bar.add_task("training", total=total, completed=start, loss="-") if bar else None
         try:
             for step in range(start, total):
-                batch = _encode(
-                    tokenizer, _batch_texts(step, texts, replay, config), config.max_tokens, device
-                )
-                loss = model(**batch).loss
-                loss.backward()
+                loss = _step_loss(model, tokenizer, _batch_texts(step, texts, replay, config), config, device)
+                loss.backward()  # type: ignore[no-untyped-call]
                 optimiser.step()
                 optimiser.zero_grad(set_to_none=True)
                 losses.append(float(loss.detach()))

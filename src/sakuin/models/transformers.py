@@ -70,6 +70,12 @@ def compute_dtype(precision: str) -> torch.dtype:
     return torch.bfloat16 if precision == "bfloat16" else torch.float32
 
 
+def final_softcap(config: Any, logits: torch.Tensor) -> torch.Tensor:
+    """Logits through the model's final soft cap, where it has one (Gemma 2), as its forward does."""
+    cap = getattr(config, "final_logit_softcapping", None)
+    return torch.tanh(logits / cap) * cap if cap else logits
+
+
 _PROJECTED_ROWS = 64
 _NORMALISER_ROWS = 16
 
@@ -366,9 +372,7 @@ class TransformersModel(LocalModelBase):
         return self._capped(raw).double()
 
     def _capped(self, logits: torch.Tensor) -> torch.Tensor:
-        """Logits through the model's final soft cap, where it has one (Gemma 2)."""
-        cap = getattr(self.model.config, "final_logit_softcapping", None)
-        return torch.tanh(logits / cap) * cap if cap else logits
+        return final_softcap(self.model.config, logits)
 
     @torch.inference_mode()
     def token_logprobs(self, texts: Sequence[str], *, ending: bool = False) -> list[np.ndarray]:
