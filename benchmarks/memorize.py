@@ -149,7 +149,7 @@ def curve_label(rows: list[dict[str, Any]]) -> str:
     """How a weight curve's point was trained, as its legend says it."""
     first = rows[0]
     how = (
-        f"replay {first['replay_loss']} {first['replay_ratio']:g}"
+        f"replay {first.get('replay_loss', 'text')} {first['replay_ratio']:g}"  # older rows: text
         if first.get("replay_ratio")
         else "no replay"
     )

@@ -362,17 +362,16 @@ class TransformersModel(LocalModelBase):
                 logits = head(states[start : start + _PROJECTED_ROWS])
                 for offset in range(0, len(logits), _NORMALISER_ROWS):
                     rows = slice(start + offset, start + offset + _NORMALISER_ROWS)
-                    block = self._capped(logits[offset : offset + _NORMALISER_ROWS].float())
+                    block = final_softcap(
+                        self.model.config, logits[offset : offset + _NORMALISER_ROWS].float()
+                    )
                     target = block.gather(1, ids[rows, None])[:, 0]
                     picked[rows] = (target - torch.logsumexp(block, dim=-1)).double()
             return picked
         raw = (states.float() * head.weight[ids].float()).sum(-1)
         if head.bias is not None:
             raw = raw + head.bias[ids].float()
-        return self._capped(raw).double()
-
-    def _capped(self, logits: torch.Tensor) -> torch.Tensor:
-        return final_softcap(self.model.config, logits)
+        return final_softcap(self.model.config, raw).double()
 
     @torch.inference_mode()
     def token_logprobs(self, texts: Sequence[str], *, ending: bool = False) -> list[np.ndarray]:
